@@ -1,0 +1,83 @@
+"""Self-attention (non-local) block of SAGAN as used in BigGAN."""
+
+import keras
+import tensorflow as tf
+
+from compare_gan_tf.layers.initializers import fresh_initializer
+from compare_gan_tf.layers.spectral_norm import maybe_spectral_norm
+
+
+@keras.saving.register_keras_serializable(package="compare_gan_tf")
+class NonLocalBlock(keras.layers.Layer):
+    """y = x + gamma * o(softmax(theta(x) phi(x)^T) g(x)) (Zhang et al. 2019, SAGAN; BigGAN).
+
+    theta and phi have C/8 channels, g has C/2; phi and g are 2x2 max-pooled, so the attention map
+    is [B, HW, HW/4]. There is no 1/sqrt(d) scaling (SAGAN, compare_gan and BigGAN-PyTorch agree).
+    gamma starts at 0, so the block is the identity at initialization. All four 1x1 convolutions
+    are bias-free and spectrally normalized when `spectral_norm` is "sn" or "bssn".
+    """
+
+    def __init__(
+        self,
+        spectral_norm="none",
+        sn_scale=1.0,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.spectral_norm = spectral_norm
+        self.sn_scale = sn_scale
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def _conv1x1(self, filters):
+        conv = keras.layers.Conv2D(
+            filters,
+            1,
+            use_bias=False,
+            kernel_initializer=fresh_initializer(self.kernel_initializer),
+        )
+        return maybe_spectral_norm(conv, self.spectral_norm, self.sn_scale)
+
+    def build(self, input_shape):
+        _, height, width, channels = input_shape
+        if channels % 8:
+            raise ValueError(
+                f"NonLocalBlock needs channels divisible by 8 (theta/phi use C/8), got {channels}."
+            )
+        if (height is not None and height % 2) or (width is not None and width % 2):
+            raise ValueError(
+                f"NonLocalBlock max-pools 2x2, so height and width must be even; "
+                f"got {height}x{width}. Place it at an even resolution."
+            )
+        self.theta = self._conv1x1(channels // 8)
+        self.phi = self._conv1x1(channels // 8)
+        self.g = self._conv1x1(channels // 2)
+        self.attention_output = self._conv1x1(channels)
+        for conv in (self.theta, self.phi, self.g):
+            conv.build(input_shape)
+        self.attention_output.build((None, height, width, channels // 2))
+        self.gamma = self.add_weight(name="gamma", shape=(), initializer="zeros")
+        self.pool = keras.layers.MaxPooling2D(pool_size=2, strides=2)
+
+    def call(self, inputs, training=None):
+        batch, height, width = tf.unstack(tf.shape(inputs)[:3])
+        channels = inputs.shape[-1]
+
+        def flatten(x, depth):
+            return tf.reshape(x, [batch, -1, depth])
+
+        theta = flatten(self.theta(inputs, training=training), channels // 8)
+        phi = flatten(self.pool(self.phi(inputs, training=training)), channels // 8)
+        g = flatten(self.pool(self.g(inputs, training=training)), channels // 2)
+        attention = tf.nn.softmax(tf.matmul(theta, phi, transpose_b=True), axis=-1)
+        attended = tf.reshape(tf.matmul(attention, g), [batch, height, width, channels // 2])
+        return inputs + self.gamma * self.attention_output(attended, training=training)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            spectral_norm=self.spectral_norm,
+            sn_scale=self.sn_scale,
+            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+        )
+        return config

@@ -1,0 +1,188 @@
+"""Spectral normalization of Keras kernels: SN (Miyato et al. 2018) and BSSN (Lin et al. 2021)."""
+
+import keras
+import tensorflow as tf
+
+SPECTRAL_NORM_MODES = ("none", "sn", "bssn")
+
+
+def _kernel_attribute(layer):
+    """Name of the weight that spectral normalization rescales in `layer`."""
+    if isinstance(layer, keras.layers.Embedding):
+        return "embeddings"
+    if isinstance(layer, (keras.layers.Dense, keras.layers.Conv2D, keras.layers.Conv2DTranspose)):
+        return "kernel"
+    raise TypeError(
+        f"SpectralNormalization wraps Dense, Conv2D, Conv2DTranspose or Embedding layers, "
+        f"got {type(layer).__name__}. Wrap one of those instead."
+    )
+
+
+def fan_in_matrix(kernel, transposed_conv=False):
+    """The (kh*kw*cin, cout) matrix of a kernel (SN's reshape; the transpose of the paper's).
+
+    Conv2DTranspose kernels are stored as (kh, kw, cout, cin); their channel axes are swapped first
+    so that rows still index the layer's inputs and columns its outputs.
+    """
+    if transposed_conv:
+        kernel = tf.transpose(kernel, [0, 1, 3, 2])
+    return tf.reshape(kernel, [-1, kernel.shape[-1]])
+
+
+def fan_out_matrix(kernel, transposed_conv=False):
+    """The (kh*kw*cout, cin) matrix of a convolution kernel: BSSN's second view."""
+    return fan_in_matrix(kernel, transposed_conv=not transposed_conv)
+
+
+def power_iteration(matrix, u, epsilon=1e-12, iterations=1):
+    """Estimates the largest singular value of `matrix` (m, n) from the right vector `u` (n,).
+
+    Miyato et al. 2018, Algorithm 1: v = Wu/|Wu|, u = W^T v/|W^T v|, sigma = v^T W u, with u and v
+    held constant so that the gradient flows only through W in sigma.
+    Returns (sigma, updated u).
+    """
+    for _ in range(iterations):
+        v = tf.math.l2_normalize(tf.linalg.matvec(matrix, u), epsilon=epsilon)
+        u = tf.math.l2_normalize(tf.linalg.matvec(matrix, v, transpose_a=True), epsilon=epsilon)
+    u = tf.stop_gradient(u)
+    v = tf.stop_gradient(v)
+    sigma = tf.tensordot(v, tf.linalg.matvec(matrix, u), axes=1)
+    return sigma, u
+
+
+def top_singular_values(kernel, k=3):
+    """The k largest singular values of a kernel reshaped to (-1, last axis), in decreasing order.
+
+    BigGAN (Brock et al. 2019, section 4) logs the top 3 of every layer to watch for collapse.
+    """
+    matrix = tf.reshape(tf.convert_to_tensor(kernel), [-1, kernel.shape[-1]])
+    return tf.linalg.svd(matrix, compute_uv=False)[:k]
+
+
+@keras.saving.register_keras_serializable(package="compare_gan_tf")
+class SpectralNormalization(keras.layers.Wrapper):
+    """Reparameterizes a Dense, Conv2D, Conv2DTranspose or Embedding weight as c * W / sigma(W).
+
+    Miyato et al. 2018: sigma is estimated by power iteration from a persistent, non-trainable
+    vector u; u and v are constants (stop_gradient) and the gradient flows through sigma = v^T W u.
+    The raw W stays the trainable variable; the normalized weight exists only inside `call`.
+    u is updated only when `training=True`, so evaluation never changes the layer's state.
+
+    `bidirectional=True` is BSSN (Lin, Sekar, Fanti, NeurIPS 2021): for convolutions sigma is the
+    mean of the spectral norms of the (kh*kw*cin, cout) and (kh*kw*cout, cin) reshapes, each with
+    its own u; Dense and Embedding weights use plain SN. `scale` is BSSN's constant c (1 = none).
+
+    This differs from `keras.layers.SpectralNormalization`, which overwrites the kernel in place
+    with W / sigma, so the optimizer updates the normalized kernel and never differentiates sigma.
+    """
+
+    def __init__(
+        self,
+        layer,
+        power_iterations=1,
+        epsilon=1e-12,
+        bidirectional=False,
+        scale=1.0,
+        **kwargs,
+    ):
+        super().__init__(layer, **kwargs)
+        _kernel_attribute(layer)
+        if power_iterations < 1:
+            raise ValueError(
+                f"SpectralNormalization power_iterations must be >= 1, got {power_iterations}."
+            )
+        self.power_iterations = power_iterations
+        self.epsilon = epsilon
+        self.bidirectional = bidirectional
+        self.scale = scale
+
+    @property
+    def _is_transposed_conv(self):
+        return isinstance(self.layer, keras.layers.Conv2DTranspose)
+
+    @property
+    def _uses_two_views(self):
+        is_conv = isinstance(self.layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))
+        return self.bidirectional and is_conv
+
+    def build(self, input_shape=None):
+        if not self.layer.built:
+            self.layer.build(input_shape)
+        kernel = self.raw_kernel
+        self._kernel_index = next(
+            i for i, v in enumerate(self.layer.trainable_variables) if v is kernel
+        )
+        matrix = fan_in_matrix(kernel, self._is_transposed_conv)
+        self.u = self._add_u_vector("u", matrix.shape[1])
+        if self._uses_two_views:
+            fan_out = fan_out_matrix(kernel, self._is_transposed_conv)
+            self.u_fan_out = self._add_u_vector("u_fan_out", fan_out.shape[1])
+        self.built = True
+
+    def _add_u_vector(self, name, size):
+        # MEAN aggregation lets every replica assign u; they compute the same value from mirrored W.
+        return self.add_weight(
+            name=name,
+            shape=(size,),
+            initializer=keras.initializers.RandomNormal(stddev=1.0),
+            trainable=False,
+            aggregation="mean",
+        )
+
+    @property
+    def raw_kernel(self):
+        """The unnormalized trainable weight of the wrapped layer."""
+        return getattr(self.layer, _kernel_attribute(self.layer))
+
+    def normalized_kernel(self, training=False):
+        """Returns c * W / sigma(W); assigns the new power-iteration vectors only when training."""
+        kernel = tf.convert_to_tensor(self.raw_kernel)
+        transposed = self._is_transposed_conv
+        sigma, u = power_iteration(
+            fan_in_matrix(kernel, transposed), self.u, self.epsilon, self.power_iterations
+        )
+        updates = [(self.u, u)]
+        if self._uses_two_views:
+            sigma_fan_out, u_fan_out = power_iteration(
+                fan_out_matrix(kernel, transposed),
+                self.u_fan_out,
+                self.epsilon,
+                self.power_iterations,
+            )
+            # Lin et al. 2021: the arithmetic mean of the fan-in and fan-out estimates.
+            sigma = (sigma + sigma_fan_out) / 2.0
+            updates.append((self.u_fan_out, u_fan_out))
+        if training:
+            for variable, value in updates:
+                variable.assign(value)
+        return self.scale * kernel / sigma
+
+    def call(self, inputs, training=None):
+        weights = list(self.layer.trainable_variables)
+        weights[self._kernel_index] = self.normalized_kernel(training=bool(training))
+        outputs, _ = self.layer.stateless_call(weights, self.layer.non_trainable_variables, inputs)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            power_iterations=self.power_iterations,
+            epsilon=self.epsilon,
+            bidirectional=self.bidirectional,
+            scale=self.scale,
+        )
+        return config
+
+
+def maybe_spectral_norm(layer, mode="none", scale=1.0):
+    """Wraps `layer` according to `mode`: "none" (unchanged), "sn" or "bssn"; `scale` is c."""
+    if mode not in SPECTRAL_NORM_MODES:
+        raise ValueError(
+            f"Unknown spectral_norm mode {mode!r}; use one of {', '.join(SPECTRAL_NORM_MODES)}."
+        )
+    if mode == "none":
+        return layer
+    return SpectralNormalization(layer, bidirectional=mode == "bssn", scale=scale)

@@ -1,0 +1,32 @@
+"""Installs compare_gan_tf and its dependencies (ranges that install together on Python 3.11)."""
+
+import setuptools
+
+setuptools.setup(
+    name="compare_gan_tf",
+    version="0.1.0",
+    description="GAN research library on TensorFlow 2 and Keras 3.",
+    python_requires=">=3.11,<3.12",
+    packages=setuptools.find_packages(include=["compare_gan_tf", "compare_gan_tf.*"]),
+    install_requires=[
+        "tensorflow>=2.21,<2.22",
+        "keras>=3.10,<4",
+        "tensorflow-hub>=0.16,<0.17",
+        "tensorflow-datasets>=4.9,<5",
+        "gin-config>=0.5,<0.6",
+        "absl-py>=2.1,<3",
+        "numpy>=1.26,<3",
+        "scipy>=1.11,<2",
+        "scikit-learn>=1.4,<2",
+        "pillow>=10,<14",
+        "matplotlib>=3.8,<4",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8,<10",
+            "hypothesis>=6.100,<7",
+            "ruff>=0.6,<1",
+        ],
+    },
+    entry_points={"console_scripts": ["compare_gan_tf=compare_gan_tf.main:run"]},
+)

@@ -1,0 +1,31 @@
+"""Splits the CPU into 4 logical devices (before TF starts) so tests can run MirroredStrategy."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+NUM_LOGICAL_CPUS = 4
+
+_cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(
+    _cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(NUM_LOGICAL_CPUS)]
+)
+
+
+@pytest.fixture
+def mirrored_strategy():
+    """MirroredStrategy over the 4 logical CPU devices."""
+    devices = [f"/cpu:{i}" for i in range(NUM_LOGICAL_CPUS)]
+    return tf.distribute.MirroredStrategy(devices)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    """Every test starts from the same random state."""
+    keras.utils.set_random_seed(1234)
+    np.random.seed(1234)
