@@ -113,17 +113,19 @@ class SpectralNormalization(keras.layers.Wrapper):
             i for i, v in enumerate(self.layer.trainable_variables) if v is kernel
         )
         matrix = fan_in_matrix(kernel, self._is_transposed_conv)
-        self.u = self._add_u_vector("u", matrix.shape[1])
+        self.u = self._add_u_vector("u", matrix.shape[1], kernel.dtype)
         if self._uses_two_views:
             fan_out = fan_out_matrix(kernel, self._is_transposed_conv)
-            self.u_fan_out = self._add_u_vector("u_fan_out", fan_out.shape[1])
+            self.u_fan_out = self._add_u_vector("u_fan_out", fan_out.shape[1], kernel.dtype)
         self.built = True
 
-    def _add_u_vector(self, name, size):
+    def _add_u_vector(self, name, size, dtype):
         # MEAN aggregation lets every replica assign u; they compute the same value from mirrored W.
+        # u takes the kernel's variable dtype: float32 under mixed precision (SN needs the range).
         return self.add_weight(
             name=name,
             shape=(size,),
+            dtype=dtype,
             initializer=keras.initializers.RandomNormal(stddev=1.0),
             trainable=False,
             aggregation="mean",
