@@ -17,9 +17,13 @@ tf.config.set_logical_device_configuration(
 )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def mirrored_strategy():
-    """MirroredStrategy over the 4 logical CPU devices."""
+    """MirroredStrategy over the 4 logical CPU devices.
+
+    One per process: separate strategies over the same devices reuse collective instance keys,
+    and their all-reduces then fail with "Shape mismatch in the collective instance".
+    """
     devices = [f"/cpu:{i}" for i in range(NUM_LOGICAL_CPUS)]
     return tf.distribute.MirroredStrategy(devices)
 

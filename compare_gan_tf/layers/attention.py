@@ -3,12 +3,11 @@
 import keras
 import tensorflow as tf
 
-from compare_gan_tf.layers.initializers import fresh_initializer
-from compare_gan_tf.layers.spectral_norm import maybe_spectral_norm
+from compare_gan_tf.layers.base import NormalizableLayer
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
-class NonLocalBlock(keras.layers.Layer):
+class NonLocalBlock(NormalizableLayer):
     """y = x + gamma * o(softmax(theta(x) phi(x)^T) g(x)) (Zhang et al. 2019, SAGAN; BigGAN).
 
     theta and phi have C/8 channels, g has C/2; phi and g are 2x2 max-pooled, so the attention map
@@ -17,26 +16,11 @@ class NonLocalBlock(keras.layers.Layer):
     are bias-free and spectrally normalized when `spectral_norm` is "sn" or "bssn".
     """
 
-    def __init__(
-        self,
-        spectral_norm="none",
-        sn_scale=1.0,
-        kernel_initializer="glorot_uniform",
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        self.spectral_norm = spectral_norm
-        self.sn_scale = sn_scale
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-
     def _conv1x1(self, filters):
         conv = keras.layers.Conv2D(
-            filters,
-            1,
-            use_bias=False,
-            kernel_initializer=fresh_initializer(self.kernel_initializer),
+            filters, 1, use_bias=False, kernel_initializer=self.initializer()
         )
-        return maybe_spectral_norm(conv, self.spectral_norm, self.sn_scale)
+        return self.normalize(conv)
 
     def build(self, input_shape):
         _, height, width, channels = input_shape
@@ -72,12 +56,3 @@ class NonLocalBlock(keras.layers.Layer):
         attention = tf.nn.softmax(tf.matmul(theta, phi, transpose_b=True), axis=-1)
         attended = tf.reshape(tf.matmul(attention, g), [batch, height, width, channels // 2])
         return inputs + self.gamma * self.attention_output(attended, training=training)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            spectral_norm=self.spectral_norm,
-            sn_scale=self.sn_scale,
-            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
-        )
-        return config

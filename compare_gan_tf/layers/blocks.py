@@ -7,47 +7,28 @@ inserting zeros and used 3x3 shortcuts, which these blocks deliberately do not c
 import keras
 import tensorflow as tf
 
-from compare_gan_tf.layers.initializers import fresh_initializer
+from compare_gan_tf.layers.base import NormalizableLayer
 from compare_gan_tf.layers.normalization import apply_norm, discriminator_norm, generator_norm
-from compare_gan_tf.layers.spectral_norm import maybe_spectral_norm
 
 _relu = tf.nn.relu
 
 
-class _Block(keras.layers.Layer):
+class _Block(NormalizableLayer):
     """Holds the options every block shares and builds its convolutions."""
 
-    def __init__(
-        self,
-        filters,
-        spectral_norm="none",
-        sn_scale=1.0,
-        kernel_initializer="glorot_uniform",
-        **kwargs,
-    ):
+    def __init__(self, filters, **kwargs):
         super().__init__(**kwargs)
         self.filters = filters
-        self.spectral_norm = spectral_norm
-        self.sn_scale = sn_scale
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
     def conv(self, filters, kernel_size):
         layer = keras.layers.Conv2D(
-            filters,
-            kernel_size,
-            padding="same",
-            kernel_initializer=fresh_initializer(self.kernel_initializer),
+            filters, kernel_size, padding="same", kernel_initializer=self.initializer()
         )
-        return maybe_spectral_norm(layer, self.spectral_norm, self.sn_scale)
+        return self.normalize(layer)
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            filters=self.filters,
-            spectral_norm=self.spectral_norm,
-            sn_scale=self.sn_scale,
-            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
-        )
+        config.update(filters=self.filters)
         return config
 
 

@@ -3,12 +3,11 @@
 import keras
 import tensorflow as tf
 
-from compare_gan_tf.layers.initializers import fresh_initializer
-from compare_gan_tf.layers.spectral_norm import maybe_spectral_norm
+from compare_gan_tf.layers.base import NormalizableLayer
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
-class ProjectionHead(keras.layers.Layer):
+class ProjectionHead(NormalizableLayer):
     """logit = psi(phi(x)) + <embed(y), phi(x)> (Miyato & Koyama 2018, eq. 3).
 
     Takes pooled features phi(x) [B, C] and, when `num_classes` is set, int labels y [B]; returns
@@ -16,34 +15,18 @@ class ProjectionHead(keras.layers.Layer):
     (an unconditional discriminator). `spectral_norm` applies to psi and the class embedding.
     """
 
-    def __init__(
-        self,
-        num_classes=None,
-        spectral_norm="none",
-        sn_scale=1.0,
-        kernel_initializer="glorot_uniform",
-        **kwargs,
-    ):
+    def __init__(self, num_classes=None, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = num_classes
-        self.spectral_norm = spectral_norm
-        self.sn_scale = sn_scale
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.linear = maybe_spectral_norm(
-            keras.layers.Dense(1, kernel_initializer=fresh_initializer(self.kernel_initializer)),
-            spectral_norm,
-            sn_scale,
-        )
+        self.linear = self.normalize(keras.layers.Dense(1, kernel_initializer=self.initializer()))
 
     def build(self, features_shape, labels_shape=None):
         self.linear.build(features_shape)
         if self.num_classes:
             embedding = keras.layers.Embedding(
-                self.num_classes,
-                features_shape[-1],
-                embeddings_initializer=fresh_initializer(self.kernel_initializer),
+                self.num_classes, features_shape[-1], embeddings_initializer=self.initializer()
             )
-            self.embedding = maybe_spectral_norm(embedding, self.spectral_norm, self.sn_scale)
+            self.embedding = self.normalize(embedding)
             self.embedding.build((None,))
 
     def call(self, features, labels=None, training=None):
@@ -60,10 +43,5 @@ class ProjectionHead(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            num_classes=self.num_classes,
-            spectral_norm=self.spectral_norm,
-            sn_scale=self.sn_scale,
-            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
-        )
+        config.update(num_classes=self.num_classes)
         return config

@@ -8,8 +8,7 @@ With `synchronized=True`, mean and variance are taken over the global batch acro
 import keras
 import tensorflow as tf
 
-from compare_gan_tf.layers.initializers import fresh_initializer
-from compare_gan_tf.layers.spectral_norm import maybe_spectral_norm
+from compare_gan_tf.layers.base import NormalizableLayer
 
 
 def _standardizer(momentum, epsilon, synchronized):
@@ -25,7 +24,7 @@ def _broadcast_per_channel(values, rank):
     return tf.reshape(values, shape)
 
 
-class _ModulatedBatchNorm(keras.layers.Layer):
+class _ModulatedBatchNorm(NormalizableLayer):
     """Shared part: standardize x, then x_hat * gain(condition) + bias(condition)."""
 
     def __init__(self, momentum=0.99, epsilon=1e-5, synchronized=False, **kwargs):
@@ -34,6 +33,11 @@ class _ModulatedBatchNorm(keras.layers.Layer):
         self.epsilon = epsilon
         self.synchronized = synchronized
         self.standardize = _standardizer(momentum, epsilon, synchronized)
+
+    def dense(self, units, **kwargs):
+        return self.normalize(
+            keras.layers.Dense(units, kernel_initializer=self.initializer(), **kwargs)
+        )
 
     def gain_and_bias(self, condition, training):
         raise NotImplementedError
@@ -56,35 +60,22 @@ class ConditionalBatchNorm(_ModulatedBatchNorm):
 
     With `num_classes`, c is an int label [B] and gamma, beta are zero-initialized embeddings, so
     the layer starts as plain BN. Without it, c is a float vector [B, D] (BigGAN: the shared class
-    embedding concatenated with a z chunk) mapped to gamma and beta by bias-free linear maps,
-    spectrally normalized when `spectral_norm` is "sn". The "+1" keeps the gain centred at 1;
-    compare_gan omitted it (its issue 54), starting every gain near 0.
+    embedding concatenated with a z chunk) mapped to gamma and beta by bias-free linear maps
+    (orthogonally initialized, as in BigGAN), spectrally normalized when `spectral_norm` says so.
+    The "+1" keeps the gain centred at 1; compare_gan omitted it (its issue 54), starting every
+    gain near 0.
     """
 
-    def __init__(
-        self,
-        num_classes=None,
-        spectral_norm="none",
-        kernel_initializer="orthogonal",
-        momentum=0.99,
-        epsilon=1e-5,
-        synchronized=False,
-        **kwargs,
-    ):
-        super().__init__(momentum=momentum, epsilon=epsilon, synchronized=synchronized, **kwargs)
+    def __init__(self, num_classes=None, kernel_initializer="orthogonal", **kwargs):
+        super().__init__(kernel_initializer=kernel_initializer, **kwargs)
         self.num_classes = num_classes
-        self.spectral_norm = spectral_norm
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
     def _condition_map(self, channels):
         if self.num_classes:
             return keras.layers.Embedding(
                 self.num_classes, channels, embeddings_initializer="zeros"
             )
-        linear = keras.layers.Dense(
-            channels, use_bias=False, kernel_initializer=fresh_initializer(self.kernel_initializer)
-        )
-        return maybe_spectral_norm(linear, self.spectral_norm)
+        return self.dense(channels, use_bias=False)
 
     def build(self, inputs_shape, condition_shape):
         channels = inputs_shape[-1]
@@ -101,11 +92,7 @@ class ConditionalBatchNorm(_ModulatedBatchNorm):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            num_classes=self.num_classes,
-            spectral_norm=self.spectral_norm,
-            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
-        )
+        config.update(num_classes=self.num_classes)
         return config
 
 
@@ -117,30 +104,17 @@ class SelfModulationBatchNorm(_ModulatedBatchNorm):
     compare_gan, so the gain starts near 1) and bias = W_b h + b_b.
     """
 
-    def __init__(
-        self,
-        hidden_units=32,
-        spectral_norm="none",
-        momentum=0.99,
-        epsilon=1e-5,
-        synchronized=False,
-        **kwargs,
-    ):
-        super().__init__(momentum=momentum, epsilon=epsilon, synchronized=synchronized, **kwargs)
+    def __init__(self, hidden_units=32, **kwargs):
+        super().__init__(**kwargs)
         self.hidden_units = hidden_units
-        self.spectral_norm = spectral_norm
-        self.hidden = maybe_spectral_norm(
-            keras.layers.Dense(hidden_units, activation="relu"), spectral_norm
-        )
+        self.hidden = self.dense(hidden_units, activation="relu")
 
     def build(self, inputs_shape, condition_shape):
         channels = inputs_shape[-1]
         self.standardize.build(inputs_shape)
         self.hidden.build(condition_shape)
-        self.gain = maybe_spectral_norm(
-            keras.layers.Dense(channels, bias_initializer="ones"), self.spectral_norm
-        )
-        self.bias = maybe_spectral_norm(keras.layers.Dense(channels), self.spectral_norm)
+        self.gain = self.dense(channels, bias_initializer="ones")
+        self.bias = self.dense(channels)
         self.gain.build((None, self.hidden_units))
         self.bias.build((None, self.hidden_units))
 
@@ -150,7 +124,7 @@ class SelfModulationBatchNorm(_ModulatedBatchNorm):
 
     def get_config(self):
         config = super().get_config()
-        config.update(hidden_units=self.hidden_units, spectral_norm=self.spectral_norm)
+        config.update(hidden_units=self.hidden_units)
         return config
 
 

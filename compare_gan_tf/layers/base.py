@@ -1,0 +1,41 @@
+"""Base class for layers whose weight layers share a spectral-norm mode and an initializer."""
+
+import keras
+
+from compare_gan_tf.layers.initializers import fresh_initializer
+from compare_gan_tf.layers.spectral_norm import maybe_spectral_norm
+
+
+class NormalizableLayer(keras.layers.Layer):
+    """Stores `spectral_norm` ("none", "sn", "bssn"), `sn_scale` (BSSN's c) and the initializer.
+
+    Subclasses give each Dense/Conv/Embedding sublayer `self.initializer()` (a fresh instance, so
+    no two sublayers start equal) and wrap it with `self.normalize(...)`.
+    """
+
+    def __init__(
+        self,
+        spectral_norm="none",
+        sn_scale=1.0,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.spectral_norm = spectral_norm
+        self.sn_scale = sn_scale
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def initializer(self):
+        return fresh_initializer(self.kernel_initializer)
+
+    def normalize(self, layer):
+        return maybe_spectral_norm(layer, self.spectral_norm, self.sn_scale)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            spectral_norm=self.spectral_norm,
+            sn_scale=self.sn_scale,
+            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+        )
+        return config
