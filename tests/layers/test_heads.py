@@ -1,0 +1,41 @@
+"""ProjectionHead against its formula computed by hand."""
+
+import numpy as np
+import pytest
+
+from compare_gan_tf.layers import ProjectionHead, SpectralNormalization
+
+
+def test_conditional_head_matches_the_projection_formula():
+    features = np.random.randn(4, 6).astype("float32")
+    labels = np.array([0, 2, 1, 2])
+    head = ProjectionHead(num_classes=3)
+    head(features, labels)
+    weights = head.linear.kernel.numpy()
+    bias = head.linear.bias.numpy()
+    embeddings = head.embedding.embeddings.numpy()
+    # Miyato & Koyama 2018, eq. 3: psi(phi(x)) + <embed(y), phi(x)>.
+    expected = features @ weights + bias + np.sum(embeddings[labels] * features, axis=1)[:, None]
+    np.testing.assert_allclose(head(features, labels).numpy(), expected, atol=1e-5)
+
+
+def test_unconditional_head_is_a_linear_map():
+    features = np.random.randn(4, 6).astype("float32")
+    head = ProjectionHead()
+    outputs = head(features).numpy()
+    expected = features @ head.linear.kernel.numpy() + head.linear.bias.numpy()
+    np.testing.assert_allclose(outputs, expected, atol=1e-5)
+    assert outputs.shape == (4, 1)
+
+
+def test_spectral_norm_covers_the_linear_map_and_the_embedding():
+    head = ProjectionHead(num_classes=3, spectral_norm="sn")
+    head(np.zeros((2, 6), "float32"), np.array([0, 1]))
+    assert isinstance(head.linear, SpectralNormalization)
+    assert isinstance(head.embedding, SpectralNormalization)
+
+
+def test_conditional_head_without_labels_says_what_to_pass():
+    head = ProjectionHead(num_classes=3)
+    with pytest.raises(ValueError, match="needs int labels"):
+        head(np.zeros((2, 6), "float32"))
