@@ -1,0 +1,1 @@
+"""Training: strategy selection, the GAN step, EMA, and the model_dir runner."""

@@ -1,0 +1,71 @@
+"""Chooses the tf.distribute strategy: TPU, several GPUs, several hosts, or one device."""
+
+import json
+import os
+
+import gin
+import tensorflow as tf
+from absl import logging
+
+STRATEGIES = ("auto", "tpu", "mirrored", "multi_worker", "default")
+
+
+class StrategyError(RuntimeError):
+    """The requested strategy cannot run on this machine."""
+
+
+def _tpu_strategy(tpu_address):
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu_address)
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, tf.errors.OpError) as error:
+        raise StrategyError(
+            f"strategy='tpu' but no TPU was found (tpu={tpu_address!r}: {error}). Run on a TPU "
+            "VM, pass the TPU's name or grpc:// address as tpu=..., or use strategy='auto'."
+        ) from None
+    return tf.distribute.TPUStrategy(resolver)
+
+
+def _has_several_workers():
+    cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
+    return sum(len(tasks) for tasks in cluster.values()) > 1
+
+
+def _auto_kind(tpu_address):
+    if tpu_address or os.environ.get("TPU_NAME"):
+        return "tpu"
+    if _has_several_workers():
+        return "multi_worker"
+    if len(tf.config.list_logical_devices("GPU")) > 1:
+        return "mirrored"
+    return "default"
+
+
+@gin.configurable
+def make_strategy(kind="auto", tpu=None):
+    """Returns the strategy named by `kind` (one of STRATEGIES).
+
+    "auto" picks a TPU when one is named (`tpu` or $TPU_NAME), MultiWorkerMirroredStrategy when
+    $TF_CONFIG lists several tasks, MirroredStrategy over several GPUs, else the default strategy.
+    """
+    if kind not in STRATEGIES:
+        raise ValueError(f"Unknown strategy {kind!r}; use one of {', '.join(STRATEGIES)}.")
+    if kind == "auto":
+        kind = _auto_kind(tpu)
+    if kind == "tpu":
+        # "local" is a TPU VM's own chips; otherwise a TPU name or grpc:// address.
+        strategy = _tpu_strategy(tpu or os.environ.get("TPU_NAME") or "local")
+    elif kind == "multi_worker":
+        if "TF_CONFIG" not in os.environ:
+            raise StrategyError(
+                "strategy='multi_worker' needs $TF_CONFIG describing the cluster and this task; "
+                "set it on every host, or use strategy='mirrored' on one host."
+            )
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    elif kind == "mirrored":
+        strategy = tf.distribute.MirroredStrategy()
+    else:
+        strategy = tf.distribute.get_strategy()
+    logging.info("Strategy %s with %d replicas.", kind, strategy.num_replicas_in_sync)
+    return strategy
