@@ -1,0 +1,72 @@
+"""Everything that turns discriminator outputs into losses: losses, penalties, GN/PGN, CR, MINE.
+
+A discriminator here is any callable d_fn(images, labels) -> logits [B, 1]; nothing in this
+package imports an architecture.
+"""
+
+from compare_gan_tf.objectives.consistency import (
+    bcr,
+    consistency_augment,
+    cr,
+    flip,
+    perturb_latent,
+    random_flip,
+    random_translation,
+    translate,
+    zcr_discriminator,
+    zcr_generator,
+)
+from compare_gan_tf.objectives.gradient_normalization import (
+    gradient_normalized,
+    penalty_gradient_normalized,
+)
+from compare_gan_tf.objectives.losses import (
+    LOSSES,
+    LossResult,
+    get_loss,
+    hinge,
+    least_squares,
+    minimax,
+    non_saturating,
+    wasserstein,
+)
+from compare_gan_tf.objectives.mine import (
+    MutualInformationEstimator,
+    donsker_varadhan,
+    mine_estimator,
+)
+from compare_gan_tf.objectives.objective import GANObjective
+from compare_gan_tf.objectives.penalties import PENALTIES, dragan, l2, r1, r2, wgan_gp
+
+__all__ = [
+    "GANObjective",
+    "LOSSES",
+    "LossResult",
+    "MutualInformationEstimator",
+    "PENALTIES",
+    "bcr",
+    "consistency_augment",
+    "cr",
+    "donsker_varadhan",
+    "dragan",
+    "flip",
+    "get_loss",
+    "gradient_normalized",
+    "hinge",
+    "l2",
+    "least_squares",
+    "minimax",
+    "mine_estimator",
+    "non_saturating",
+    "penalty_gradient_normalized",
+    "perturb_latent",
+    "r1",
+    "r2",
+    "random_flip",
+    "random_translation",
+    "translate",
+    "wasserstein",
+    "wgan_gp",
+    "zcr_discriminator",
+    "zcr_generator",
+]

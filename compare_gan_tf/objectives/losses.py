@@ -1,0 +1,134 @@
+"""GAN losses: D's real and fake logits in, the D and G losses out (compare_gan's `loss_lib`).
+
+Every loss returns a `LossResult`. Per-sample terms are averaged over the batch the function is
+given (under `strategy.run`, the replica's batch). The G loss depends only on the fake logits, so
+the generator step may pass `real_logits=None`; the three D fields are then None.
+"""
+
+from typing import NamedTuple
+
+import gin
+import tensorflow as tf
+
+
+class LossResult(NamedTuple):
+    """The four numbers compare_gan's losses return; d_loss = d_loss_real + d_loss_fake."""
+
+    d_loss: tf.Tensor | None
+    d_loss_real: tf.Tensor | None
+    d_loss_fake: tf.Tensor
+    g_loss: tf.Tensor
+
+
+def _check_logits(logits, name):
+    """Casts `logits` to float32 after checking the [batch, 1] shape every loss expects."""
+    if logits is None:
+        return None
+    logits = tf.convert_to_tensor(logits)
+    if logits.shape.rank != 2 or logits.shape[-1] != 1:
+        raise ValueError(
+            f"{name} must have shape [batch, 1], got {logits.shape}. "
+            "End the discriminator with a single-unit Dense layer (one logit per image)."
+        )
+    return tf.cast(logits, tf.float32)
+
+
+def _mean(term, logits):
+    """Batch mean of `term(logits)`, or None when the logits are absent."""
+    return None if logits is None else tf.reduce_mean(term(logits))
+
+
+def _result(d_loss_real, d_loss_fake, g_loss):
+    d_loss = None if d_loss_real is None else d_loss_real + d_loss_fake
+    return LossResult(d_loss, d_loss_real, d_loss_fake, g_loss)
+
+
+@gin.configurable
+def non_saturating(real_logits, fake_logits):
+    """Non-saturating loss, the default (Goodfellow et al. 2014, section 3)."""
+    real = _check_logits(real_logits, "real_logits")
+    fake = _check_logits(fake_logits, "fake_logits")
+    return _result(
+        # Goodfellow et al. 2014, eq. 1: -log sigmoid(l_r) - log(1 - sigmoid(l_f)).
+        d_loss_real=_mean(lambda x: tf.nn.softplus(-x), real),
+        d_loss_fake=_mean(tf.nn.softplus, fake),
+        # Goodfellow et al. 2014, section 3: G maximizes log D(G(z)), i.e. minimizes softplus(-l_f).
+        g_loss=_mean(lambda x: tf.nn.softplus(-x), fake),
+    )
+
+
+@gin.configurable
+def minimax(real_logits, fake_logits):
+    """Saturating minimax loss: G minimizes log(1 - D(G(z))) directly (not in compare_gan v3)."""
+    real = _check_logits(real_logits, "real_logits")
+    fake = _check_logits(fake_logits, "fake_logits")
+    return _result(
+        # Goodfellow et al. 2014, eq. 1 (the D side is the non-saturating one).
+        d_loss_real=_mean(lambda x: tf.nn.softplus(-x), real),
+        d_loss_fake=_mean(tf.nn.softplus, fake),
+        # Goodfellow et al. 2014, eq. 1: log(1 - sigmoid(l_f)) = -softplus(l_f).
+        g_loss=_mean(lambda x: -tf.nn.softplus(x), fake),
+    )
+
+
+@gin.configurable
+def wasserstein(real_logits, fake_logits):
+    """Wasserstein loss (Arjovsky et al. 2017); needs a Lipschitz constraint (GP, SN, GN)."""
+    real = _check_logits(real_logits, "real_logits")
+    fake = _check_logits(fake_logits, "fake_logits")
+    return _result(
+        # Arjovsky et al. 2017, Algorithm 1: the critic maximizes E[l_r] - E[l_f].
+        d_loss_real=_mean(lambda x: -x, real),
+        d_loss_fake=_mean(lambda x: x, fake),
+        # Arjovsky et al. 2017, Algorithm 1: G minimizes -E[l_f].
+        g_loss=_mean(lambda x: -x, fake),
+    )
+
+
+@gin.configurable
+def least_squares(real_logits, fake_logits):
+    """Least-squares loss on the raw logits, with targets a=0, b=c=1 (Mao et al. 2017).
+
+    compare_gan applied it to sigmoid(logits); this follows the paper and uses the logits.
+    """
+    real = _check_logits(real_logits, "real_logits")
+    fake = _check_logits(fake_logits, "fake_logits")
+    return _result(
+        # Mao et al. 2017, eq. 2 with b=1, a=0: 1/2 E[(l_r - 1)^2] + 1/2 E[l_f^2].
+        d_loss_real=_mean(lambda x: 0.5 * tf.square(x - 1.0), real),
+        d_loss_fake=_mean(lambda x: 0.5 * tf.square(x), fake),
+        # Mao et al. 2017, eq. 2 with c=1: 1/2 E[(l_f - 1)^2].
+        g_loss=_mean(lambda x: 0.5 * tf.square(x - 1.0), fake),
+    )
+
+
+@gin.configurable
+def hinge(real_logits, fake_logits):
+    """Hinge loss (Lim & Ye 2017; Miyato et al. 2018, section 4), BigGAN's and GN-GAN's choice."""
+    real = _check_logits(real_logits, "real_logits")
+    fake = _check_logits(fake_logits, "fake_logits")
+    return _result(
+        # Lim & Ye 2017 / Miyato et al. 2018, section 4: E[relu(1 - l_r)] + E[relu(1 + l_f)].
+        d_loss_real=_mean(lambda x: tf.nn.relu(1.0 - x), real),
+        d_loss_fake=_mean(lambda x: tf.nn.relu(1.0 + x), fake),
+        # Lim & Ye 2017 / Miyato et al. 2018, section 4: G minimizes -E[l_f].
+        g_loss=_mean(lambda x: -x, fake),
+    )
+
+
+LOSSES = {
+    "non_saturating": non_saturating,
+    "minimax": minimax,
+    "wasserstein": wasserstein,
+    "least_squares": least_squares,
+    "hinge": hinge,
+}
+
+
+def get_loss(name):
+    """The loss function called `name` (a key of LOSSES); a callable is returned unchanged."""
+    if callable(name):
+        return name
+    if name not in LOSSES:
+        raise ValueError(f"Unknown GAN loss {name!r}; use one of: {', '.join(LOSSES)}.")
+    return LOSSES[name]

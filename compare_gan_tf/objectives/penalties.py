@@ -1,0 +1,128 @@
+"""Penalties added to the discriminator loss (compare_gan's `penalty_lib`, plus R1 and R2).
+
+Each returns one float32 scalar that already includes its weight. The gradient penalties use a
+GradientTape on D's input nested inside the caller's tape, so they are differentiable with respect
+to D's variables (double backprop). They differentiate the sum of the logits, which gives
+per-sample input gradients only when D has no coupling between samples (no batch norm or
+minibatch statistics in D). Means are over the batch given (the replica's batch under
+`strategy.run`). A conditional D gets the real labels, as compare_gan did (R2 gets the labels of
+the fakes).
+"""
+
+import gin
+import tensorflow as tf
+
+PENALTIES = ("none", "wgan_gp", "dragan", "r1", "r2", "l2")
+
+
+def logits_and_input_gradient(d_fn, images, labels=None):
+    """D's float32 logits [B, 1] at `images` and the gradient of their sum w.r.t. `images`."""
+    images = tf.cast(images, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        logits = tf.cast(d_fn(images, labels), tf.float32)
+    gradient = tape.gradient(logits, images)
+    if gradient is None:
+        raise ValueError(
+            "The discriminator's logits do not depend on its images input, so the input gradient "
+            "is undefined. Pass a d_fn(images, labels) whose output is computed from `images`."
+        )
+    return logits, gradient
+
+
+def squared_norm_per_sample(gradient):
+    """Sum of squares over every axis but the batch axis: ||g_i||^2, shape [B]."""
+    return tf.reduce_sum(tf.square(tf.reshape(gradient, [tf.shape(gradient)[0], -1])), axis=1)
+
+
+def _uniform_per_sample(images):
+    """One U[0, 1) draw per sample, shaped to broadcast over the other axes of `images`."""
+    return tf.random.uniform([tf.shape(images)[0]] + [1] * (images.shape.rank - 1))
+
+
+def _unit_slope_penalty(d_fn, points, labels):
+    """E[(slope - 1)^2] at `points`, the form WGAN-GP and DRAGAN share."""
+    _, gradient = logits_and_input_gradient(d_fn, points, labels)
+    # compare_gan penalty_lib: slope = sqrt(1e-4 + ||grad||^2); the 1e-4 keeps sqrt' finite at 0.
+    slope = tf.sqrt(1e-4 + squared_norm_per_sample(gradient))
+    return tf.reduce_mean(tf.square(slope - 1.0))
+
+
+@gin.configurable
+def wgan_gp(d_fn, real_images, fake_images, labels=None, weight=10.0):
+    """1-centred gradient penalty on real-fake interpolates (Gulrajani et al. 2017).
+
+    The default weight 10 is the paper's lambda (compare_gan's `options.lamba` defaulted to 1).
+    """
+    real = tf.cast(real_images, tf.float32)
+    fake = tf.cast(fake_images, tf.float32)
+    if real.shape != fake.shape:
+        raise ValueError(
+            f"wgan_gp interpolates real and fake images, so they need the same shape; got "
+            f"{real.shape} and {fake.shape}. Generate as many fakes as there are real images."
+        )
+    # Gulrajani et al. 2017, Algorithm 1: x_hat = x + alpha (x_fake - x), alpha ~ U[0, 1] each.
+    interpolates = real + _uniform_per_sample(real) * (fake - real)
+    # Gulrajani et al. 2017, eq. 3: lambda E[(||grad D(x_hat)|| - 1)^2].
+    return weight * _unit_slope_penalty(d_fn, interpolates, labels)
+
+
+@gin.configurable
+def dragan(d_fn, real_images, labels=None, weight=10.0):
+    """DRAGAN's penalty around the real data (Kodali et al. 2017), the authors' notebook variant.
+
+    The notebook (kodalinaveen3/DRAGAN) perturbs one-sidedly, x_p = x + 0.5 std(x) U[0, 1) with
+    std over the whole batch, then penalizes at x + alpha (x_p - x) with alpha per sample. No clip
+    is applied, as in the notebook; compare_gan instead used two-sided noise std (U - 0.5) and
+    clipped to its [0, 1] image range, which would be wrong for images in [-1, 1]. The slope has
+    compare_gan's 1e-4 inside the sqrt. Under `strategy.run`, std is the replica batch's.
+    """
+    real = tf.cast(real_images, tf.float32)
+    # Kodali et al. 2017, notebook: x_p = x + 0.5 std(x) U[0, 1), independent per element.
+    perturbed = real + 0.5 * tf.math.reduce_std(real) * tf.random.uniform(tf.shape(real))
+    # Kodali et al. 2017, notebook: x_hat = x + alpha (x_p - x), alpha ~ U[0, 1] per sample.
+    points = real + _uniform_per_sample(real) * (perturbed - real)
+    # Kodali et al. 2017, notebook: lambda E[(||grad D(x_hat)|| - 1)^2] with lambda = 10.
+    return weight * _unit_slope_penalty(d_fn, points, labels)
+
+
+@gin.configurable
+def r1(d_fn, real_images, labels=None, weight=10.0):
+    """Zero-centred penalty on real images, R1 (Mescheder et al. 2018); `weight` is gamma.
+
+    This uses the paper's (gamma / 2) E||grad D||^2, as StyleGAN2 does. GAN_stability's code adds
+    reg_param * E||grad D||^2, so its reg_param = 10 equals weight (gamma) = 20 here.
+    """
+    _, gradient = logits_and_input_gradient(d_fn, real_images, labels)
+    # Mescheder et al. 2018, eq. 9: R1 = gamma / 2 E_real[||grad_x D(x)||^2].
+    return 0.5 * weight * tf.reduce_mean(squared_norm_per_sample(gradient))
+
+
+@gin.configurable
+def r2(d_fn, fake_images, labels=None, weight=10.0):
+    """Zero-centred penalty on generated images, R2 (Mescheder et al. 2018); `weight` is gamma.
+
+    Same convention as `r1`; pass the labels the fakes were generated with.
+    """
+    _, gradient = logits_and_input_gradient(d_fn, fake_images, labels)
+    # Mescheder et al. 2018, eq. 10: R2 = gamma / 2 E_fake[||grad_x D(x)||^2].
+    return 0.5 * weight * tf.reduce_mean(squared_norm_per_sample(gradient))
+
+
+@gin.configurable
+def l2(variables, weight=1.0):
+    """Weight decay on D's kernels as compare_gan's `l2_penalty` (default weight: its lamba, 1).
+
+    `variables` are D's trainable variables; the kernels are those with two or more axes (dense
+    and convolution kernels, embedding matrices), which leaves out biases and normalization
+    parameters.
+    """
+    kernels = [v for v in variables if len(v.shape) >= 2]
+    if not kernels:
+        raise ValueError(
+            "l2 found no kernels (variables with 2 or more axes) among the variables given. "
+            "Pass the discriminator's trainable_variables after it has been built."
+        )
+    # compare_gan penalty_lib.l2_penalty: mean over kernels of tf.nn.l2_loss(W) = sum(W^2) / 2.
+    halves = [0.5 * tf.reduce_sum(tf.square(tf.cast(k, tf.float32))) for k in kernels]
+    return weight * tf.add_n(halves) / len(kernels)
