@@ -157,7 +157,9 @@ def discriminator_norm(kind):
     if kind == "batch":
         return keras.layers.BatchNormalization(epsilon=1e-5)
     if kind == "layer":
-        return keras.layers.LayerNormalization()
+        # Layer norm over (H, W, C) with a per-channel gain and bias, as in Gulrajani et al. 2017
+        # and the compare_gan study; keras LayerNormalization would normalize each pixel alone.
+        return keras.layers.GroupNormalization(groups=1, epsilon=1e-5)
     raise ValueError(
         f"Unknown discriminator normalization {kind!r}; "
         f"use one of {', '.join(DISCRIMINATOR_NORMALIZATIONS)}."

@@ -157,4 +157,11 @@ def test_factories_reject_unknown_names_and_missing_conditions():
     with pytest.raises(ValueError, match="needs a condition"):
         apply_norm(generator_norm("conditional", num_classes=3), _images())
     assert generator_norm("none") is None
-    assert isinstance(discriminator_norm("layer"), keras.layers.LayerNormalization)
+
+
+def test_discriminator_layer_norm_normalizes_each_example_over_all_its_pixels():
+    x = _images()
+    outputs = discriminator_norm("layer")(x).numpy()
+    mean = x.mean(axis=(1, 2, 3), keepdims=True)
+    variance = x.var(axis=(1, 2, 3), keepdims=True)
+    np.testing.assert_allclose(outputs, (x - mean) / np.sqrt(variance + 1e-5), atol=1e-4)
