@@ -20,6 +20,8 @@ setuptools.setup(
         "scikit-learn>=1.4,<2",
         "pillow>=10,<14",
         "matplotlib>=3.8,<4",
+        "tensorboard>=2.21,<2.22",
+        "tqdm>=4.60,<5",
     ],
     extras_require={
         "test": [

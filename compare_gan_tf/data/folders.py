@@ -1,0 +1,211 @@
+"""A folder of the user's own images, named "folder:/path/to/images".
+
+Every .png, .jpg, .jpeg, .bmp and .gif file under the folder (recursively, extensions in any
+case) is one example, taken in sorted path order. Each image is cut to its central square and
+resized to the resolution (64 px unless the request says otherwise; bilinear, antialiased when
+shrinking), as grayscale (1 channel) or RGB (3, the default); alpha is dropped and a GIF gives
+its first frame.
+
+Labels (`image_folder.labels = True`): the sorted names of the folder's immediate subfolders
+that hold images become classes 0..K-1, and every image takes the class of the subfolder it lies
+in, at any depth. Otherwise every label is 0 and the dataset has no classes.
+
+Unreadable files are skipped, not fatal: listing the folder opens every file with Pillow
+(`verify`, which reads the headers and checks PNG checksums without decoding the pixels),
+logs a warning naming each file that fails and one with the count, and leaves them out. A file
+that passes this check but still fails to decode in the pipeline (a truncated JPEG, say) is
+dropped by tf.data with a logged warning. A missing folder, a folder without image files, or one
+whose images are all unreadable raises DatasetNotFoundError.
+
+Splits: with `image_folder.eval_fraction = 0` (the default) "eval" is the whole folder, as when
+FID is computed against the training images; with a fraction f > 0 a fixed permutation (seed 0)
+of the sorted files puts round(f * N) of them in "eval" and the rest in "train".
+"""
+
+import dataclasses
+import os
+
+import gin
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from compare_gan_tf.data import preprocessing
+from compare_gan_tf.data.base import (
+    DatasetError,
+    DatasetInfo,
+    DatasetNotFoundError,
+    Examples,
+    Source,
+    pipeline_position,
+)
+
+PREFIX = "folder:"
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+# (path, size, mtime) -> None when Pillow can read the file, else the reason it cannot.
+_checked = {}
+
+
+@gin.configurable("image_folder")
+def folder_options(labels=False, channels=3, eval_fraction=0.0):
+    """Options for "folder:PATH" datasets (see the module docstring)."""
+    if channels not in (1, 3):
+        raise DatasetError(f"image_folder.channels must be 1 or 3; got {channels!r}.")
+    if not 0.0 <= eval_fraction < 1.0:
+        raise DatasetError(f"image_folder.eval_fraction must be in [0, 1); got {eval_fraction!r}.")
+    return {"labels": bool(labels), "channels": channels, "eval_fraction": eval_fraction}
+
+
+@dataclasses.dataclass
+class FolderListing:
+    """The readable images of a folder with their labels, and what was left out."""
+
+    root: str
+    files: list
+    labels: list
+    classes: list
+    skipped: list  # (path, reason)
+
+
+def _problem(path):
+    """None when Pillow can open and verify the image file, else the reason it cannot."""
+    from PIL import Image
+
+    stat = os.stat(path)
+    key = (path, stat.st_size, stat.st_mtime_ns)
+    if key not in _checked:
+        try:
+            with Image.open(path) as image:
+                image.verify()
+            _checked[key] = None
+        except Exception as error:  # Pillow raises many types for bad files.
+            _checked[key] = f"{type(error).__name__}: {error}"
+    return _checked[key]
+
+
+def _find_images(root):
+    found = []
+    for directory, subdirectories, names in os.walk(root, followlinks=True):
+        subdirectories.sort()
+        for name in sorted(names):
+            if name.lower().endswith(IMAGE_EXTENSIONS):
+                found.append(os.path.join(directory, name))
+    return found
+
+
+def list_images(root, labels=False):
+    """Lists, checks and labels the images under `root` (see the module docstring)."""
+    root = os.path.abspath(os.path.expanduser(root))
+    if not os.path.isdir(root):
+        raise DatasetNotFoundError(
+            f"Image folder {root!r} does not exist or is not a directory; pass an existing "
+            f"folder as {PREFIX}PATH."
+        )
+    candidates = _find_images(root)
+    if not candidates:
+        raise DatasetNotFoundError(
+            f"Image folder {root!r} holds no images (searched recursively for "
+            f"{', '.join(IMAGE_EXTENSIONS)}); add images or point {PREFIX}PATH elsewhere."
+        )
+    classes = []
+    if labels:
+        top = [os.path.relpath(path, root).split(os.sep)[0] for path in candidates]
+        loose = [path for path, first in zip(candidates, top) if first == os.path.basename(path)]
+        if loose:
+            raise DatasetError(
+                f"image_folder.labels=True takes classes from the subfolders of {root!r}, but "
+                f"{len(loose)} images lie directly in it (e.g. {loose[0]!r}); move them into a "
+                "class subfolder or set image_folder.labels=False."
+            )
+        classes = sorted(set(top))
+    files, skipped = [], []
+    for path in candidates:
+        reason = _problem(path)
+        if reason is None:
+            files.append(path)
+        else:
+            skipped.append((path, reason))
+            logging.warning("Skipping unreadable image %s (%s).", path, reason)
+    if skipped:
+        logging.warning(
+            "Skipped %d of %d image files under %s that Pillow cannot read.",
+            len(skipped),
+            len(candidates),
+            root,
+        )
+    if not files:
+        raise DatasetNotFoundError(
+            f"None of the {len(candidates)} image files under {root!r} can be read (first: "
+            f"{skipped[0][0]!r}: {skipped[0][1]}); replace them with valid images."
+        )
+    index = {name: i for i, name in enumerate(classes)}
+    file_labels = [
+        index[os.path.relpath(path, root).split(os.sep)[0]] if labels else 0 for path in files
+    ]
+    return FolderListing(root, files, file_labels, classes, skipped)
+
+
+def split_indices(num_files, split, eval_fraction):
+    """Indices of `split` among the sorted readable files."""
+    if eval_fraction == 0.0:
+        return np.arange(num_files)
+    order = np.random.default_rng(0).permutation(num_files)
+    num_eval = int(round(eval_fraction * num_files))
+    chosen = order[:num_eval] if split == "eval" else order[num_eval:]
+    return np.sort(chosen)
+
+
+class FolderSource(Source):
+    default_resolution = 64
+
+    def __init__(self, root):
+        self.root = root
+
+    def _listing(self):
+        options = folder_options()
+        return list_images(self.root, options["labels"]), options
+
+    def info(self, name, resolution):
+        listing, options = self._listing()
+        sizes = {
+            split: len(split_indices(len(listing.files), split, options["eval_fraction"]))
+            for split in ("train", "eval")
+        }
+        fraction = options["eval_fraction"]
+        splits = (
+            {"train": "all images", "eval": "all images"}
+            if fraction == 0.0
+            else {"train": f"{1 - fraction:.0%} of the images", "eval": f"{fraction:.0%}"}
+        )
+        return DatasetInfo(
+            name=name,
+            shape=(resolution, resolution, options["channels"]),
+            num_classes=len(listing.classes),
+            num_examples=sizes,
+            splits=splits,
+            source=listing.root,
+        )
+
+    def examples(self, name, split, resolution, input_context, seed, shuffle):
+        listing, options = self._listing()
+        chosen = split_indices(len(listing.files), split, options["eval_fraction"])
+        paths = [listing.files[i] for i in chosen]
+        labels = np.array([listing.labels[i] for i in chosen], dtype=np.int32)
+        num_pipelines, index = pipeline_position(input_context)
+        channels = options["channels"]
+
+        def load(path, label):
+            image = preprocessing.decode_image(tf.io.read_file(path), channels)
+            square = preprocessing.center_square_crop(image)
+            return preprocessing.resize(square, resolution), label
+
+        dataset = tf.data.Dataset.from_tensor_slices((paths, labels)).shard(num_pipelines, index)
+        dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+        dataset = dataset.ignore_errors(log_warning=True)
+        return Examples(
+            dataset=dataset,
+            finalize=preprocessing.to_model_range,
+            bytes_per_example=resolution * resolution * channels * 4,
+            count=len(range(index, len(paths), num_pipelines)),
+        )

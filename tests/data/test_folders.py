@@ -1,0 +1,159 @@
+"""Folders of PNGs written here: labels from subfolders, pixel values, errors, bad files."""
+
+import logging
+
+import gin
+import numpy as np
+import pytest
+from PIL import Image
+
+from compare_gan_tf.data import DatasetError, DatasetNotFoundError, dataset_info, make_dataset
+
+
+@pytest.fixture(autouse=True)
+def _clear_gin():
+    gin.clear_config()
+    yield
+    gin.clear_config()
+
+
+def _write(path, array, fmt=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array).save(path, fmt)
+
+
+def _flat(value, shape=(20, 20, 3)):
+    return np.full(shape, value, np.uint8)
+
+
+def _everything(name, split="train", **kwargs):
+    batches = make_dataset(name, split, 100, shuffle=False, repeat=False, **kwargs)
+    images = np.concatenate([b[0].numpy() for b in batches])
+    labels = np.concatenate([b[1].numpy() for b in batches])
+    return images, labels
+
+
+def _two_classes(root):
+    # Class "cats" (0): values 10, 20; class "dogs" (1): 200, and one nested deeper.
+    _write(root / "cats" / "a.png", _flat(10))
+    _write(root / "cats" / "b.png", _flat(20))
+    _write(root / "dogs" / "c.png", _flat(200))
+    _write(root / "dogs" / "puppies" / "d.png", _flat(230))
+
+
+def test_labels_come_from_sorted_subfolders_and_values_are_scaled(tmp_path):
+    _two_classes(tmp_path)
+    gin.bind_parameter("image_folder.labels", True)
+    images, labels = _everything(f"folder:{tmp_path}", resolution=8)
+    assert images.shape == (4, 8, 8, 3) and images.dtype == np.float32
+    np.testing.assert_array_equal(labels, [0, 0, 1, 1])
+    # A flat image stays flat through crop and resize: v -> v / 127.5 - 1.
+    expected = np.array([10, 20, 200, 230]) / 127.5 - 1.0
+    np.testing.assert_allclose(
+        images.reshape(4, -1), expected[:, None] * np.ones((1, 192)), atol=1e-5
+    )
+    info = dataset_info(f"folder:{tmp_path}", resolution=8)
+    assert info.num_classes == 2 and info.num_examples == {"train": 4, "eval": 4}
+
+
+def test_without_labels_every_label_is_zero(tmp_path):
+    _two_classes(tmp_path)
+    _, labels = _everything(f"folder:{tmp_path}", resolution=8)
+    np.testing.assert_array_equal(labels, 0)
+    assert dataset_info(f"folder:{tmp_path}").num_classes == 0
+
+
+def test_non_square_image_is_centre_cropped_and_resized(tmp_path):
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (30, 50, 3)).astype(np.uint8)
+    _write(tmp_path / "x.png", image)
+    ours, _ = _everything(f"folder:{tmp_path}", resolution=12)
+    square = image[:, 10:40].astype(np.float32)
+    expected = np.stack(
+        [
+            np.asarray(Image.fromarray(square[..., c], mode="F").resize((12, 12), Image.BILINEAR))
+            for c in range(3)
+        ],
+        axis=-1,
+    )
+    np.testing.assert_allclose(ours[0], expected / 127.5 - 1.0, atol=1e-5)
+
+
+def test_grayscale_option_and_mixed_formats(tmp_path):
+    _write(tmp_path / "gray.png", _flat(100, (16, 16)))
+    _write(tmp_path / "color.bmp", _flat(60))
+    _write(tmp_path / "anim.GIF", _flat(30, (16, 16)))
+    _write(tmp_path / "photo.jpg", _flat(128))
+    (tmp_path / "notes.txt").write_text("not an image")
+    gin.bind_parameter("image_folder.channels", 1)
+    images, _ = _everything(f"folder:{tmp_path}", resolution=8)
+    assert images.shape == (4, 8, 8, 1)
+    # Sorted: anim.GIF, color.bmp, gray.png, photo.jpg (JPEG is lossy: 1 level of slack).
+    np.testing.assert_allclose(
+        images[:, 0, 0, 0], np.array([30, 60, 100, 128]) / 127.5 - 1.0, atol=1.5 / 127.5
+    )
+
+
+def test_empty_and_missing_folders_raise_clear_errors(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "readme.md").write_text("no images here")
+    with pytest.raises(DatasetNotFoundError, match="holds no images"):
+        make_dataset(f"folder:{tmp_path}", "train", 4)
+    with pytest.raises(DatasetNotFoundError, match="does not exist"):
+        dataset_info(f"folder:{tmp_path / 'nowhere'}")
+    with pytest.raises(DatasetError, match="folder:PATH"):
+        dataset_info("folder:")
+
+
+def test_corrupt_files_are_skipped_with_warnings(tmp_path, caplog):
+    _write(tmp_path / "good1.png", _flat(50))
+    _write(tmp_path / "good2.png", _flat(150))
+    (tmp_path / "garbage.png").write_bytes(b"this is not a png at all")
+    _write(tmp_path / "whole.png", _flat(90))
+    data = (tmp_path / "whole.png").read_bytes()
+    (tmp_path / "truncated.png").write_bytes(data[: len(data) // 2])
+    (tmp_path / "whole.png").unlink()
+    with caplog.at_level(logging.WARNING):
+        images, _ = _everything(f"folder:{tmp_path}", resolution=4)
+    np.testing.assert_allclose(images[:, 0, 0, 0], np.array([50, 150]) / 127.5 - 1.0, atol=1e-5)
+    text = caplog.text
+    assert "garbage.png" in text and "truncated.png" in text
+    assert "Skipped 2 of 4 image files" in text
+    assert dataset_info(f"folder:{tmp_path}").num_examples["train"] == 2
+
+
+def test_file_that_fails_only_at_decode_is_dropped(tmp_path):
+    rng = np.random.default_rng(0)
+    _write(tmp_path / "a.png", _flat(70))
+    _write(tmp_path / "b.jpg", rng.integers(0, 256, (40, 40, 3)).astype(np.uint8))
+    data = (tmp_path / "b.jpg").read_bytes()
+    (tmp_path / "b.jpg").write_bytes(data[: len(data) // 2])  # Pillow's verify passes this.
+    images, _ = _everything(f"folder:{tmp_path}", resolution=4)
+    assert len(images) == 1
+    np.testing.assert_allclose(images[0], 70 / 127.5 - 1.0, atol=1e-5)
+
+
+def test_only_corrupt_files_is_an_error(tmp_path):
+    (tmp_path / "bad.jpg").write_bytes(b"\x00\x01\x02")
+    with pytest.raises(DatasetNotFoundError, match="None of the 1 image files"):
+        dataset_info(f"folder:{tmp_path}")
+
+
+def test_labels_need_every_image_in_a_subfolder(tmp_path):
+    _two_classes(tmp_path)
+    _write(tmp_path / "loose.png", _flat(1))
+    gin.bind_parameter("image_folder.labels", True)
+    with pytest.raises(DatasetError, match="loose.png"):
+        dataset_info(f"folder:{tmp_path}")
+
+
+def test_eval_fraction_gives_disjoint_splits(tmp_path):
+    for value in range(10):
+        _write(tmp_path / f"{value}.png", _flat(value * 20))
+    gin.bind_parameter("image_folder.eval_fraction", 0.3)
+    train, _ = _everything(f"folder:{tmp_path}", "train", resolution=4)
+    evaluation, _ = _everything(f"folder:{tmp_path}", "eval", resolution=4)
+    assert (len(train), len(evaluation)) == (7, 3)
+    values = np.round((np.concatenate([train, evaluation])[:, 0, 0, 0] + 1) * 127.5)
+    assert sorted(values.tolist()) == [v * 20 for v in range(10)]
+    assert dataset_info(f"folder:{tmp_path}").num_examples == {"train": 7, "eval": 3}
