@@ -31,6 +31,11 @@ def adam(learning_rate=2e-4, beta1=0.5, beta2=0.999, decay_steps=None):
     return keras.optimizers.Adam(learning_rate, beta_1=beta1, beta_2=beta2)
 
 
+def _indexed(variables):
+    """{"0007": variable, ...}: keys that stay the same however Keras uniquified the names."""
+    return {f"{i:04d}": v for i, v in enumerate(variables)}
+
+
 @gin.configurable
 class GAN:
     """Owns G, D, the EMA generator, their optimizers and the step counter (G updates).
@@ -90,15 +95,23 @@ class GAN:
         self.ema.copy_weights()
 
     def checkpoint_items(self):
-        """Everything a resumed run needs, for tf.train.Checkpoint."""
-        return dict(
-            generator=self.generator,
-            discriminator=self.discriminator,
-            ema_generator=self.ema.average,
-            g_optimizer=self.g_optimizer,
-            d_optimizer=self.d_optimizer,
+        """Everything a resumed run needs, for tf.train.Checkpoint, as flat variable lists.
+
+        Keras 3 layers held in Python lists are invisible to tf.train.Checkpoint's object graph,
+        so the variables are listed explicitly, keyed by their position in `model.weights`.
+        """
+        items = dict(
+            generator=_indexed(self.generator.weights),
+            discriminator=_indexed(self.discriminator.weights),
+            ema_generator=_indexed(self.ema.average.weights),
+            g_optimizer=_indexed(self.g_optimizer.variables),
+            d_optimizer=_indexed(self.d_optimizer.variables),
             step=self.step,
         )
+        if self.mine_optimizer is not None:
+            items["mine"] = _indexed(self.objective.mine.weights)
+            items["mine_optimizer"] = _indexed(self.mine_optimizer.variables)
+        return items
 
     def sample_latents(self, batch_size, seed):
         """z [B, z_dim] and uniform fake labels [B] (None when unconditional) from `seed`."""

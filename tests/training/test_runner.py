@@ -1,0 +1,82 @@
+"""The model_dir runner: what it writes, and resuming where a stopped run left off."""
+
+import os
+
+import gin
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from compare_gan_tf.training import runner
+from compare_gan_tf.training.experiment import Experiment
+
+TINY_RUN = """
+dataset.name = "digits"
+dataset.resolution = 32
+Experiment.architecture = "dcgan"
+Experiment.batch_size = 8
+Experiment.z_dim = 8
+dcgan_generator.ch = 4
+dcgan_discriminator.ch = 4
+train.steps_per_loop = 1
+train.save_checkpoints_steps = 1
+train.summary_steps = 1
+train.singular_value_steps = 2
+train.sample_steps = 2
+"""
+
+
+@pytest.fixture
+def tiny_config():
+    gin.clear_config()
+    gin.parse_config(TINY_RUN)
+    yield
+    gin.clear_config()
+
+
+def _weights(model):
+    return [w.numpy() for w in model.weights]
+
+
+def test_train_writes_checkpoints_config_summaries_and_samples(tiny_config, tmp_path):
+    experiment = runner.train(str(tmp_path), training_steps=2)
+    assert int(experiment.gan.step.numpy()) == 2
+    names = set(os.listdir(tmp_path))
+    assert {"checkpoint", "operative_config.gin", "samples", "train"} <= names
+    assert tf.train.latest_checkpoint(str(tmp_path)).endswith("ckpt-2")
+    assert "Experiment.architecture = 'dcgan'" in (tmp_path / "operative_config.gin").read_text()
+    assert {"latest.png", "step_0000002.png"} <= set(os.listdir(tmp_path / "samples"))
+    assert os.listdir(tmp_path / "train")  # TensorBoard events
+
+
+def test_a_second_run_resumes_from_the_saved_step(tiny_config, tmp_path):
+    first = runner.train(str(tmp_path), training_steps=2)
+    saved = {
+        "generator": _weights(first.gan.generator),
+        "discriminator": _weights(first.gan.discriminator),
+        "ema": _weights(first.gan.ema.average),
+        "d_optimizer": [v.numpy() for v in first.gan.d_optimizer.variables],
+    }
+
+    fresh = Experiment()
+    manager = runner.checkpoint_manager(fresh.gan, str(tmp_path))
+    assert runner.restore(manager, str(tmp_path)).endswith("ckpt-2")
+    assert int(fresh.gan.step.numpy()) == 2
+    restored = {
+        "generator": _weights(fresh.gan.generator),
+        "discriminator": _weights(fresh.gan.discriminator),
+        "ema": _weights(fresh.gan.ema.average),
+        "d_optimizer": [v.numpy() for v in fresh.gan.d_optimizer.variables],
+    }
+    for name, values in saved.items():
+        for a, b in zip(values, restored[name]):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+
+    resumed = runner.train(str(tmp_path), training_steps=4)
+    assert int(resumed.gan.step.numpy()) == 4
+    assert tf.train.latest_checkpoint(str(tmp_path)).endswith("ckpt-4")
+
+
+def test_a_non_finite_loss_stops_with_the_last_checkpoint_kept(tiny_config, tmp_path):
+    with pytest.raises(FloatingPointError, match="last good checkpoint"):
+        runner._check_finite({"d_loss": float("nan"), "g_loss": 1.0}, step=7)
