@@ -48,8 +48,9 @@ def register_dataset(name, source, aliases=None):
 
     `aliases` maps other spellings to None or to the resolution they stand for.
     """
-    if name in _REGISTRY or name in _ALIASES:
-        raise DatasetError(f"Dataset {name!r} is already registered; choose another name.")
+    for taken in [name, *(aliases or {})]:
+        if taken in _REGISTRY or taken in _ALIASES:
+            raise DatasetError(f"Dataset {taken!r} is already registered; choose another name.")
     if isinstance(source, Source):
         _REGISTRY[name] = lambda data_dir, fixed=source: fixed
     else:
