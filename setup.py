@@ -8,6 +8,7 @@ setuptools.setup(
     description="GAN research library on TensorFlow 2 and Keras 3.",
     python_requires=">=3.11,<3.12",
     packages=setuptools.find_packages(include=["compare_gan_tf", "compare_gan_tf.*"]),
+    package_data={"compare_gan_tf": ["gin_configs/*.gin"]},
     install_requires=[
         "tensorflow>=2.21,<2.22",
         "keras>=3.10,<4",

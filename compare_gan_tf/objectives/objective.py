@@ -78,13 +78,14 @@ class GANObjective:
         self.mine = mine_estimator() if mine_weight else None
 
     def discriminator_loss(
-        self, d_fn, g_fn, real_images, labels, z, d_variables=(), fake_labels=None
+        self, d_fn, g_fn, real_images, labels, z, d_variables=(), fake_labels=None, monitor=None
     ):
         """D loss on real images and fakes G(z, fake_labels); fake_labels default to labels.
 
         Real and fake images go through D in one call, as in compare_gan; `d_variables` are only
         needed by the l2 penalty. Parts: d_loss_real, d_loss_fake, then as configured penalty,
-        cr, bcr_real, bcr_fake, zcr.
+        cr, bcr_real, bcr_fake, zcr. A `monitor` dict, if given, receives the mean logits
+        "d_real" and "d_fake" (for summaries; they are not part of the loss).
         """
         d_fn = self.normalize(d_fn)
         fake_labels = labels if fake_labels is None else fake_labels
@@ -96,6 +97,9 @@ class GANObjective:
         real_logits, fake_logits = tf.split(
             logits, [tf.shape(real_images)[0], tf.shape(fake_images)[0]]
         )
+        if monitor is not None:
+            monitor["d_real"] = tf.reduce_mean(real_logits)
+            monitor["d_fake"] = tf.reduce_mean(fake_logits)
         result = self.loss_fn(real_logits, fake_logits)
         parts = {"d_loss_real": result.d_loss_real, "d_loss_fake": result.d_loss_fake}
         if self.penalty != "none":

@@ -156,13 +156,14 @@ class GAN:
     def _d_step(self, images, labels, stream):
         z, fake_labels = self._replica_latents(stream)
         variables = self.discriminator.trainable_variables
+        monitor = {}
         with tf.GradientTape() as tape:
             loss, parts = self.objective.discriminator_loss(
-                self._d_fn, self._g_fn, images, labels, z, variables, fake_labels
+                self._d_fn, self._g_fn, images, labels, z, variables, fake_labels, monitor
             )
             scaled = self._scaled(self.d_optimizer, loss)
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
-        return {"d_loss": loss, **parts}
+        return {"d_loss": loss, **parts, **monitor}
 
     def _g_step(self):
         z, fake_labels = self._replica_latents(_G_STREAM)

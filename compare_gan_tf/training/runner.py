@@ -99,7 +99,8 @@ def _write_summaries(gan, writer, metrics, steps_per_second, with_singular_value
     step = gan.step.numpy()
     with writer.as_default(step=step):
         for name, value in metrics.items():
-            tf.summary.scalar(f"losses/{name}", value)
+            group = "logits" if name in ("d_real", "d_fake") else "losses"
+            tf.summary.scalar(f"{group}/{name}", value)
         tf.summary.scalar("steps_per_second", steps_per_second)
         for name, optimizer in (("generator", gan.g_optimizer), ("discriminator", gan.d_optimizer)):
             tf.summary.scalar(f"learning_rate/{name}", optimizer.learning_rate)
@@ -142,6 +143,8 @@ def train(
     chief = is_chief(gan.strategy)
     manager = checkpoint_manager(gan, model_dir, keep_checkpoint_max)
     restore(manager, model_dir)
+    # Tracked locally: under multi-worker training only the chief's model_dir is up to date.
+    saved_step = int(gan.step.numpy())
     if chief:
         with open(os.path.join(model_dir, "operative_config.gin"), "w") as file:
             file.write(gin.operative_config_str())
@@ -182,7 +185,8 @@ def train(
                 logging.info("Step %d: wrote %s.", step, path)
         if crossed(save_checkpoints_steps):
             save(manager, model_dir, step)
+            saved_step = step
     progress.close()
-    if tf.train.latest_checkpoint(model_dir) != os.path.join(model_dir, f"ckpt-{step}"):
+    if saved_step != step:
         save(manager, model_dir, step)
     return experiment

@@ -34,6 +34,14 @@ def tiny_config():
     gin.clear_config()
 
 
+def _summary_tags(directory):
+    tags = set()
+    for path in directory.iterdir():
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            tags.update(value.tag for value in event.summary.value)
+    return tags
+
+
 def _weights(model):
     return [w.numpy() for w in model.weights]
 
@@ -46,7 +54,17 @@ def test_train_writes_checkpoints_config_summaries_and_samples(tiny_config, tmp_
     assert tf.train.latest_checkpoint(str(tmp_path)).endswith("ckpt-2")
     assert "Experiment.architecture = 'dcgan'" in (tmp_path / "operative_config.gin").read_text()
     assert {"latest.png", "step_0000002.png"} <= set(os.listdir(tmp_path / "samples"))
-    assert os.listdir(tmp_path / "train")  # TensorBoard events
+    tags = _summary_tags(tmp_path / "train")
+    assert any(tag.startswith("singular_values/") and tag.endswith("/sv2") for tag in tags)
+    assert tags >= {
+        "losses/d_loss",
+        "losses/g_loss",
+        "logits/d_real",
+        "logits/d_fake",
+        "learning_rate/generator",
+        "steps_per_second",
+        "samples",
+    }
 
 
 def test_a_second_run_resumes_from_the_saved_step(tiny_config, tmp_path):

@@ -1,0 +1,125 @@
+"""Two worker processes on 127.0.0.1 train under MultiWorkerMirroredStrategy and stay in sync.
+
+Each worker runs multi_worker_task.py in a fresh process (not this one, whose CPU is split into
+4 logical devices by conftest.py), so the cluster is 2 workers x 1 CPU replica.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+REPO = Path(__file__).resolve().parents[2]
+TASK = Path(__file__).with_name("multi_worker_task.py")
+STEPS = 3
+# Importing TF takes ~10 s a process and tracing the distributed train step ~40 s, more on a
+# loaded machine; the limit leaves room for that.
+TIMEOUT_SECONDS = 300
+
+pytestmark = pytest.mark.slow
+
+
+def _free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def _tail(path, lines=40):
+    text = path.read_text(errors="replace").replace("\r", "\n")
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _status(code):
+    return "still running, killed" if code is None else f"exit code {code}"
+
+
+def _run_workers(model_dir, outputs, logs):
+    workers = [f"127.0.0.1:{port}" for port in _free_ports(len(outputs))]
+    processes = []
+    for index, (output, log) in enumerate(zip(outputs, logs)):
+        env = dict(
+            os.environ,
+            TF_CONFIG=json.dumps(
+                {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+            ),
+            TF_CPP_MIN_LOG_LEVEL="2",
+            CUDA_VISIBLE_DEVICES="",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        )
+        with open(log, "w") as stderr:
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, str(TASK), str(model_dir), str(output), str(STEPS)],
+                    cwd=REPO,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                )
+            )
+    # Wait for both; if one fails, the other would wait for it until the timeout, so stop it.
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    try:
+        codes = [process.poll() for process in processes]
+        while None in codes and not any(codes) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            codes = [process.poll() for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+    if None in codes or any(codes):
+        what = "failed" if any(codes) else f"did not finish within {TIMEOUT_SECONDS} s"
+        stderrs = "\n".join(
+            f"--- worker {i} ({_status(code)}) stderr ---\n{_tail(log)}"
+            for i, (code, log) in enumerate(zip(codes, logs))
+        )
+        pytest.fail(f"The workers {what}.\n{stderrs}")
+
+
+def test_two_workers_train_to_identical_weights(tmp_path):
+    model_dir = tmp_path / "model"
+    outputs = [tmp_path / f"worker{i}.npz" for i in range(2)]
+    logs = [tmp_path / f"worker{i}.stderr" for i in range(2)]
+
+    _run_workers(model_dir, outputs, logs)  # fails the test unless both exit with 0
+
+    first, second = (dict(np.load(path)) for path in outputs)
+    assert int(first["replicas"]) == int(second["replicas"]) == 2
+    assert int(first["step"]) == int(second["step"]) == STEPS
+    assert first.keys() == second.keys()
+    groups = {key.split("/")[1] for key in first if key.startswith("final/")}
+    assert groups == {"generator", "discriminator", "ema_generator", "g_optimizer", "d_optimizer"}
+
+    # Bitwise equal: both workers apply the same all-reduced gradients to the same variables
+    # (the initial values are broadcast from worker 0, although each worker seeds itself
+    # differently), with the same ops on the same kind of CPU, so no tolerance is needed.
+    for key in sorted(first):
+        np.testing.assert_array_equal(first[key], second[key], err_msg=key)
+
+    # Training moved G, D, the EMA generator and both optimizers' moments.
+    for group in groups:
+        keys = [k for k in first if k.startswith(f"final/{group}/")]
+        changed = [k for k in keys if not np.array_equal(first[k], first["initial" + k[5:]])]
+        assert changed, f"no {group} variable changed in {STEPS} steps"
+
+    # Only the chief wrote model_dir; worker 1's scratch checkpoints were removed.
+    names = set(os.listdir(model_dir))
+    assert f"ckpt-{STEPS}.index" in names
+    assert tf.train.latest_checkpoint(str(model_dir)) == str(model_dir / f"ckpt-{STEPS}")
+    assert not [name for name in names if name.startswith(".scratch")], names
+    assert [p for p in tmp_path.rglob("samples") if p.is_dir()] == [model_dir / "samples"]
+    assert set(os.listdir(model_dir / "samples")) == {"latest.png", f"step_{STEPS:07d}.png"}
