@@ -66,7 +66,9 @@ def test_bad_flags_fail_with_one_clear_message_and_write_nothing(tmp_path, flag,
 
 def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     """SIGKILL after the first checkpoint; the rerun restores it and reaches the final step."""
-    long_run = _command(tmp_path, "train.training_steps = 10000", "train.save_checkpoints_steps = 3")
+    long_run = _command(
+        tmp_path, "train.training_steps = 10000", "train.save_checkpoints_steps = 3"
+    )
     process = subprocess.Popen(
         long_run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env()
     )
