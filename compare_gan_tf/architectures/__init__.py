@@ -16,8 +16,10 @@ from compare_gan_tf.architectures.dcgan import (
     SndcganDiscriminator,
     SndcganGenerator,
 )
+from compare_gan_tf.architectures.mlp import MlpDiscriminator, MlpGenerator
 from compare_gan_tf.architectures.registry import (
     ARCHITECTURES,
+    POINT_ARCHITECTURES,
     build_discriminator,
     build_generator,
     resolutions,
@@ -45,6 +47,9 @@ __all__ = [
     "DcganGenerator",
     "Discriminator",
     "Generator",
+    "MlpDiscriminator",
+    "MlpGenerator",
+    "POINT_ARCHITECTURES",
     "ResNet30Discriminator",
     "ResNet30Generator",
     "ResNet5Discriminator",

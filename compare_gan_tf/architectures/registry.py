@@ -1,12 +1,13 @@
 """Short gin names of the architectures and the two functions that build them.
 
 In gin: `build_generator.name = "biggan"`, and a family option next to the family's code:
-`biggan_generator.ch = 64`.
+`biggan_generator.ch = 64`. `ARCHITECTURES` are the image architectures (square images of
+`resolutions(name)` px); `POINT_ARCHITECTURES` model 2-D points and take resolution None.
 """
 
 import gin
 
-from compare_gan_tf.architectures import biggan, dcgan, resnet
+from compare_gan_tf.architectures import biggan, dcgan, mlp, resnet
 
 _BUILDERS = {
     "dcgan": (dcgan.dcgan_generator, dcgan.dcgan_discriminator),
@@ -19,32 +20,44 @@ _BUILDERS = {
     "biggan_deep": (biggan.biggan_deep_generator, biggan.biggan_deep_discriminator),
 }
 ARCHITECTURES = tuple(_BUILDERS)
+_POINT_BUILDERS = {"mlp": (mlp.mlp_generator, mlp.mlp_discriminator)}
+POINT_ARCHITECTURES = tuple(_POINT_BUILDERS)
+_BUILDERS.update(_POINT_BUILDERS)
 
 
 def _builders(name):
     if name not in _BUILDERS:
-        raise ValueError(f"Unknown architecture {name!r}; use one of {', '.join(ARCHITECTURES)}.")
+        valid = ", ".join(ARCHITECTURES + POINT_ARCHITECTURES)
+        raise ValueError(f"Unknown architecture {name!r}; use one of {valid}.")
     return _BUILDERS[name]
 
 
 def resolutions(name):
-    """The image sizes (height = width, in pixels) that architecture `name` supports."""
+    """The image sizes (height = width, in pixels) that architecture `name` supports.
+
+    (None,) for the point architectures: they take resolution None.
+    """
     build_g, _ = _builders(name)
     return build_g.model_class.RESOLUTIONS
 
 
 @gin.configurable
-def build_generator(name, resolution, num_classes=None, channels=3, z_dim=None, **options):
+def build_generator(name, resolution, num_classes=None, channels=None, z_dim=None, **options):
     """The generator `name` for square images of `resolution` px with `channels` colours.
 
+    channels=None takes the architecture's default: 3 (RGB) for images; for "mlp" (resolution
+    None) it is the dimension of the points, 2 by default.
     num_classes=None is unconditional; an int makes G class-conditional (int labels [B]).
-    z_dim=None takes the architecture's default (128; BigGAN 20 per z chunk, 120 at 128 px).
+    z_dim=None takes the architecture's default (128; BigGAN 20 per z chunk, 120 at 128 px;
+    mlp 256).
     `options` are the model's constructor arguments (ch, normalization, spectral_norm, ...).
     """
     build, _ = _builders(name)
     if z_dim is not None:
         options["z_dim"] = z_dim
-    return build(resolution, num_classes=num_classes, channels=channels, **options)
+    if channels is not None:
+        options["channels"] = channels
+    return build(resolution, num_classes=num_classes, **options)
 
 
 @gin.configurable

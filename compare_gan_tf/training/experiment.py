@@ -5,7 +5,12 @@ import keras
 import tensorflow as tf
 
 from compare_gan_tf import data
-from compare_gan_tf.architectures import build_discriminator, build_generator
+from compare_gan_tf.architectures import (
+    ARCHITECTURES,
+    POINT_ARCHITECTURES,
+    build_discriminator,
+    build_generator,
+)
 from compare_gan_tf.objectives import GANObjective
 from compare_gan_tf.training.gan import GAN, adam
 from compare_gan_tf.training.strategy import make_strategy
@@ -41,10 +46,12 @@ class Experiment:
             )
         self.data = data.DatasetSpec()
         self.info = self.data.info
-        if not self.info.is_image:
+        if self.info.is_image == (architecture in POINT_ARCHITECTURES):
+            kind = "images" if self.info.is_image else "2-D points"
             raise ValueError(
-                f"Dataset {self.info.name!r} holds 2-D points, not images; GAN architectures "
-                "need an image dataset (set dataset.name)."
+                f"Dataset {self.info.name!r} holds {kind}, which architecture {architecture!r} "
+                f"does not model; use {', '.join(POINT_ARCHITECTURES)} for points and "
+                f"one of {', '.join(ARCHITECTURES)} for images."
             )
         self.architecture = architecture
         self.resolution = self.info.resolution

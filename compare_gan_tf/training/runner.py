@@ -13,10 +13,11 @@ import tensorflow as tf
 import tqdm
 from absl import logging
 
+from compare_gan_tf.data import MIXTURES
 from compare_gan_tf.training.ema import standing_statistics
 from compare_gan_tf.training.experiment import Experiment
 from compare_gan_tf.training.monitor import top_singular_value_summaries
-from compare_gan_tf.training.samples import save_image_grid
+from compare_gan_tf.training.samples import save_image_grid, save_scatter_plot
 
 SAMPLE_SEED = (2019, 11)
 
@@ -79,20 +80,29 @@ def sample_images(gan, count, seed=SAMPLE_SEED, standing_batches=8):
     return generator(z, labels, training=False).numpy()
 
 
-def write_samples(gan, model_dir, count=100):
-    """Writes samples/step_<N>.png and samples/latest.png; returns (that path, the images).
+def write_samples(experiment, model_dir):
+    """Writes samples/step_<N>.png and samples/latest.png; returns (that path, the samples).
 
+    Images become a 10 x 10 grid; 2-D points a scatter plot of 1,000 over the mixture's modes.
     Every task samples (so all keep the same EMA statistics); only the chief writes files.
     """
-    images = sample_images(gan, count)
+    gan = experiment.gan
+    points = not experiment.info.is_image
+    samples = sample_images(gan, 1000 if points else 100)
     if not is_chief(gan.strategy):
-        return None, images
+        return None, samples
     directory = os.path.join(model_dir, "samples")
     os.makedirs(directory, exist_ok=True)
     step = int(gan.step.numpy())
-    path = save_image_grid(images, os.path.join(directory, f"step_{step:07d}.png"), scale=2)
-    save_image_grid(images, os.path.join(directory, "latest.png"), scale=2)
-    return path, images
+    path = os.path.join(directory, f"step_{step:07d}.png")
+    for target in (path, os.path.join(directory, "latest.png")):
+        if points:
+            mixture = MIXTURES.get(experiment.info.name)
+            centres = None if mixture is None else mixture.centres
+            save_scatter_plot(samples, target, centres, title=f"step {step}")
+        else:
+            save_image_grid(samples, target, scale=2)
+    return path, samples
 
 
 def _write_summaries(gan, writer, metrics, steps_per_second, with_singular_values):
@@ -178,9 +188,10 @@ def train(
             _write_summaries(gan, writer, metrics, rate, crossed(singular_value_steps))
         # Samples first: they set the EMA generator's standing BN statistics, which are saved.
         if crossed(sample_steps):
-            path, images = write_samples(gan, model_dir)
-            with writer.as_default(step=step):
-                tf.summary.image("samples", (images[:16] + 1.0) / 2.0, max_outputs=16)
+            path, samples = write_samples(experiment, model_dir)
+            if experiment.info.is_image:
+                with writer.as_default(step=step):
+                    tf.summary.image("samples", (samples[:16] + 1.0) / 2.0, max_outputs=16)
             if path:
                 logging.info("Step %d: wrote %s.", step, path)
         if crossed(save_checkpoints_steps):

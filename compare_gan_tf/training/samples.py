@@ -1,4 +1,4 @@
-"""Image grids of generator samples, written as PNG files."""
+"""Generator samples written as PNG files: image grids, and scatter plots of 2-D points."""
 
 import io
 import math
@@ -44,3 +44,71 @@ def save_image_grid(images, path, columns=None, scale=1):
         file.write(buffer.getvalue())
     os.replace(temporary, path)
     return path
+
+
+def _write_atomically(data, path):
+    """Writes `data` to `path` through a temporary file; a failure leaves neither file behind."""
+    temporary = f"{path}.tmp"
+    try:
+        with open(temporary, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+    return path
+
+
+def save_scatter_plot(points, path, centres=None, limits=None, size=480, title=None):
+    """Writes a PNG scatter plot of 2-D `points` [N, 2] over the mode `centres` [K, 2], atomically.
+
+    The axes fill the square `size` x `size` px picture, both spanning `limits` (low, high);
+    None takes 1.5 times the largest centre coordinate (ring8: -3..3, grid25: -6..6), or of the
+    points when no centres are given. Points are small blue dots, centres red crosses. The
+    corner text gives `title` and how many points fall outside the limits (or are not finite).
+    Drawn with matplotlib's Agg canvas directly, so pyplot's global state is never touched.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"save_scatter_plot expects points of shape [N, 2], got {points.shape}.")
+    if centres is not None:
+        centres = np.asarray(centres, dtype=np.float64)
+        if centres.ndim != 2 or centres.shape[1] != 2:
+            raise ValueError(
+                f"save_scatter_plot expects centres of shape [K, 2], got {centres.shape}."
+            )
+    if limits is None:
+        reference = centres if centres is not None and len(centres) else points
+        finite = reference[np.isfinite(reference).all(axis=1)]
+        half = 1.5 * float(np.max(np.abs(finite))) if len(finite) else 1.0
+        limits = (-half, half) if half > 0 else (-1.0, 1.0)
+    low, high = (float(limit) for limit in limits)
+    if not high > low:
+        raise ValueError(
+            f"save_scatter_plot limits must be (low, high) with low < high; got {limits}."
+        )
+
+    dpi = 100
+    figure = Figure(figsize=(size / dpi, size / dpi), dpi=dpi)
+    canvas = FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    axes.set_xlim(low, high)
+    axes.set_ylim(low, high)
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.scatter(points[:, 0], points[:, 1], s=4, c="tab:blue", alpha=0.5, linewidths=0)
+    if centres is not None:
+        axes.scatter(centres[:, 0], centres[:, 1], s=60, c="tab:red", marker="x", linewidths=1.5)
+    inside = np.isfinite(points).all(axis=1) & np.all((points >= low) & (points <= high), axis=1)
+    outside = len(points) - int(np.count_nonzero(inside))
+    caption = f"{len(points)} points, {outside} outside [{low:g}, {high:g}]"
+    if title:
+        caption = f"{title}\n{caption}"
+    axes.text(0.01, 0.99, caption, transform=axes.transAxes, va="top", ha="left", fontsize=8)
+    buffer = io.BytesIO()
+    canvas.print_png(buffer)
+    return _write_atomically(buffer.getvalue(), path)

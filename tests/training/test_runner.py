@@ -6,6 +6,7 @@ import gin
 import numpy as np
 import pytest
 import tensorflow as tf
+from PIL import Image
 
 from compare_gan_tf.training import runner
 from compare_gan_tf.training.experiment import Experiment
@@ -98,3 +99,35 @@ def test_a_second_run_resumes_from_the_saved_step(tiny_config, tmp_path):
 def test_a_non_finite_loss_stops_with_the_last_checkpoint_kept(tiny_config, tmp_path):
     with pytest.raises(FloatingPointError, match="last good checkpoint"):
         runner._check_finite({"d_loss": float("nan"), "g_loss": 1.0}, step=7)
+
+
+def test_a_mixture_run_writes_scatter_plots(tmp_path):
+    gin.clear_config()
+    gin.parse_config(
+        """
+        dataset.name = "ring8"
+        Experiment.architecture = "mlp"
+        Experiment.conditional = False
+        Experiment.batch_size = 16
+        mlp_generator.ch = 8
+        mlp_discriminator.ch = 8
+        train.steps_per_loop = 2
+        train.sample_steps = 2
+        """
+    )
+    try:
+        runner.train(str(tmp_path), training_steps=2)
+    finally:
+        gin.clear_config()
+    with Image.open(tmp_path / "samples" / "step_0000002.png") as picture:
+        assert picture.size == (480, 480)
+
+
+def test_an_image_architecture_on_points_is_refused(tmp_path):
+    gin.clear_config()
+    gin.parse_config('dataset.name = "ring8"')
+    try:
+        with pytest.raises(ValueError, match="holds 2-D points.*use mlp for points"):
+            Experiment()
+    finally:
+        gin.clear_config()
