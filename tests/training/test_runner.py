@@ -3,6 +3,7 @@
 import os
 
 import gin
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -131,3 +132,22 @@ def test_an_image_architecture_on_points_is_refused(tmp_path):
             Experiment()
     finally:
         gin.clear_config()
+
+
+@pytest.mark.parametrize(
+    "policy, compute_dtype, optimizer",
+    [("mixed_float16", "float16", "LossScaleOptimizer"), ("mixed_bfloat16", "bfloat16", "Adam")],
+)
+def test_mixed_precision_trains_in_the_policy_dtype(tiny_config, policy, compute_dtype, optimizer):
+    try:
+        experiment = Experiment(mixed_precision=policy)
+        gan = experiment.gan
+        before = _weights(gan.generator)
+        metrics = gan.train(experiment.distributed_iterator(), tf.constant(2))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert gan.generator.compute_dtype == compute_dtype
+    assert gan.generator.weights[0].dtype == "float32"  # variables stay float32
+    assert type(gan.g_optimizer).__name__ == optimizer
+    assert all(np.isfinite(float(value)) for value in metrics.values())
+    assert any(not np.array_equal(a, b) for a, b in zip(before, _weights(gan.generator)))
