@@ -23,8 +23,6 @@ STEPS = 3
 # loaded machine; the limit leaves room for that.
 TIMEOUT_SECONDS = 300
 
-pytestmark = pytest.mark.slow
-
 
 def _free_ports(count):
     sockets = [socket.socket() for _ in range(count)]
