@@ -223,10 +223,14 @@ class Generator(_ArchitectureModel):
                 f"{self.ARCHITECTURE} generator has num_classes={self.num_classes} and needs int "
                 "labels [batch]; pass labels, or build it with num_classes=None."
             )
-        return tf.tanh(self.synthesize(z, labels if self.num_classes else None, training))
+        return self.activate(self.synthesize(z, labels if self.num_classes else None, training))
+
+    def activate(self, outputs):
+        """Images in [-1, 1]; subclasses that model raw coordinates return `outputs` as is."""
+        return tf.tanh(outputs)
 
     def synthesize(self, z, labels, training):
-        """The output layer's pre-activation [B, H, W, channels]; tanh is applied by `call`."""
+        """The output layer's pre-activation [B, H, W, channels]; `call` applies `activate`."""
         raise NotImplementedError
 
     def get_config(self):
@@ -302,14 +306,17 @@ class Discriminator(_ArchitectureModel):
 
     def logits_and_features(self, images, labels=None, training=None):
         """(logits [B, 1], features [B, C] that the head reads) for projection or consistency."""
+        self.check_inputs(images)
+        features = self.extract_features(images, training)
+        return self.head(features, labels, training=training), features
+
+    def check_inputs(self, images):
         size = self.resolution
         if images.shape.rank != 4 or tuple(images.shape[1:3]) != (size, size):
             raise ValueError(
                 f"{self.ARCHITECTURE} discriminator at {size} px expects images of shape "
                 f"[batch, {size}, {size}, channels], got {images.shape}."
             )
-        features = self.extract_features(images, training)
-        return self.head(features, labels, training=training), features
 
     def extract_features(self, images, training):
         raise NotImplementedError

@@ -82,18 +82,9 @@ class MlpGenerator(Generator):
             )
         return normalization
 
-    def call(self, z, labels=None, training=None):
-        if z.shape.rank != 2 or z.shape[-1] != self.z_dim:
-            raise ValueError(
-                f"mlp generator expects z of shape [batch, {self.z_dim}], got {z.shape}; "
-                "sample z with the generator's z_dim."
-            )
-        if self.num_classes and labels is None:
-            raise ValueError(
-                f"mlp generator has num_classes={self.num_classes} and needs int labels [batch]; "
-                "pass labels, or build it with num_classes=None."
-            )
-        return self.synthesize(z, labels if self.num_classes else None, training)
+    def activate(self, outputs):
+        # Points live in raw coordinates (up to |4| for grid25): no tanh.
+        return outputs
 
     def synthesize(self, z, labels, training):
         condition = self.condition(z, labels)
@@ -139,15 +130,12 @@ class MlpDiscriminator(Discriminator):
         self.hidden = [self.dense(self.ch) for _ in range(self.num_layers)]
         self.norms = [discriminator_norm(self.inner_normalization) for _ in self.hidden]
 
-    def logits_and_features(self, images, labels=None, training=None):
-        """(logits [B, 1], features [B, ch]); `images` are the points [B, C]."""
+    def check_inputs(self, images):
         if images.shape.rank != 2:
             raise ValueError(
                 f"mlp discriminator expects points of shape [batch, dimension], got "
                 f"{images.shape}; it models 2-D point datasets, not images."
             )
-        features = self.extract_features(images, training)
-        return self.head(features, labels, training=training), features
 
     def extract_features(self, images, training):
         # Metz et al. 2017, appendix A: D first scales its input down by a factor of 4.
