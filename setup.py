@@ -8,7 +8,7 @@ setuptools.setup(
     description="GAN research library on TensorFlow 2 and Keras 3.",
     python_requires=">=3.11,<3.12",
     packages=setuptools.find_packages(include=["compare_gan_tf", "compare_gan_tf.*"]),
-    package_data={"compare_gan_tf": ["gin_configs/*.gin"]},
+    package_data={"compare_gan_tf": ["gin_configs/*.gin", "metrics/weights/*"]},
     install_requires=[
         "tensorflow>=2.21,<2.22",
         "keras>=3.10,<4",
@@ -23,12 +23,17 @@ setuptools.setup(
         "matplotlib>=3.8,<4",
         "tensorboard>=2.21,<2.22",
         "tqdm>=4.60,<5",
+        "optuna>=4,<5",
+        "pandas>=2,<3",
     ],
     extras_require={
         "test": [
             "pytest>=8,<10",
             "hypothesis>=6.100,<7",
             "ruff>=0.6,<1",
+            "nbclient>=0.10,<1",
+            "nbformat>=5.9,<6",
+            "ipykernel>=6.29,<8",
         ],
     },
     entry_points={"console_scripts": ["compare_gan_tf=compare_gan_tf.main:run"]},

@@ -1,17 +1,25 @@
 """Command line of compare_gan_tf: absl flags plus gin.
 
     compare_gan_tf --model_dir=DIR [--gin_config=FILE ...] [--gin_bindings=BINDING ...]
+                   [--schedule=train_and_eval,export]
 
 --gin_config takes a path or the name of a config shipped in compare_gan_tf/gin_configs/. With
-no flags it trains the embedded default, digits_sndcgan.gin: a class-conditional SNDCGAN on
-scikit-learn's handwritten digits at 32 px, on whatever devices the machine has.
+no flags it runs the embedded default, digits_sndcgan.gin: it trains a class-conditional SNDCGAN
+on scikit-learn's handwritten digits at 32 px, scores each checkpoint (digits FID) and exports
+the generator as a TF-Hub module.
+
+Schedules, run in the order given (Estimator's modes): train; eval (score every unscored
+checkpoint); continuous_eval (score checkpoints as they appear); train_and_eval (train, scoring
+each checkpoint as it is saved); truncation_curve (score the newest checkpoint across truncation
+thresholds); export (the newest checkpoint as hub modules in model_dir/hub). A schedule without
+training reuses model_dir/operative_config.gin unless --gin_config is given.
 """
 
 import os
 
 from absl import app, flags
 
-SCHEDULES = ["train"]
+SCHEDULES = ("train", "eval", "continuous_eval", "train_and_eval", "truncation_curve", "export")
 DEFAULT_CONFIG = "digits_sndcgan.gin"
 SHIPPED_CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gin_configs")
 
@@ -24,7 +32,9 @@ _GIN_CONFIG = flags.DEFINE_multi_string(
 _GIN_BINDINGS = flags.DEFINE_multi_string(
     "gin_bindings", [], 'gin bindings applied after the files, e.g. "train.training_steps=100".'
 )
-_SCHEDULE = flags.DEFINE_enum("schedule", "train", SCHEDULES, "What to run.")
+_SCHEDULE = flags.DEFINE_list(
+    "schedule", ["train_and_eval", "export"], f"What to run, in order: {', '.join(SCHEDULES)}."
+)
 
 
 def shipped_configs():
@@ -59,15 +69,36 @@ def parse_gin(configs, bindings):
         ) from None
 
 
+def check_schedule(schedule):
+    unknown = [name for name in schedule if name not in SCHEDULES]
+    if unknown or not schedule:
+        raise app.UsageError(
+            f"Unknown schedule {', '.join(unknown) or '(empty)'}; use a comma-separated list of "
+            f"{', '.join(SCHEDULES)}."
+        )
+    return schedule
+
+
+def gin_configs(model_dir, schedule):
+    """The configs to parse: --gin_config, or the run's own operative config when the schedule
+    only reads an earlier run and no config was named."""
+    operative = os.path.join(model_dir, "operative_config.gin")
+    reuse = not flags.FLAGS["gin_config"].present and "train" not in " ".join(schedule)
+    return [operative] if reuse and os.path.isfile(operative) else _GIN_CONFIG.value
+
+
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}; use --flag=value.")
+    model_dir = _MODEL_DIR.value
+    schedule = check_schedule(_SCHEDULE.value)
     # TensorFlow loads only after the flags parse, so a typo fails fast.
-    from compare_gan_tf.training import runner
+    from compare_gan_tf.training import schedules
 
-    parse_gin(_GIN_CONFIG.value, _GIN_BINDINGS.value)
-    runner.train(_MODEL_DIR.value)
-    print(f"Trained; checkpoints, summaries and samples are in {_MODEL_DIR.value}.")
+    parse_gin(gin_configs(model_dir, schedule), _GIN_BINDINGS.value)
+
+    for name in schedule:
+        print(schedules.run(name, model_dir))
 
 
 def run():

@@ -1,10 +1,15 @@
-"""GAN evaluation metrics on feature arrays: FID, IS, KID, PRD, precision/recall, density/coverage.
+"""GAN evaluation: metrics on feature arrays, feature extractors, and the evaluator.
 
-The functions here take numpy arrays of features (or class probabilities) and return Python
-floats or small dataclasses; they use numpy, scipy and scikit-learn and do not need TensorFlow.
+The metric functions (FID, IS, KID, PRD, precision/recall, density/coverage) take numpy arrays
+of features or logits and return Python floats or small dataclasses; they need no TensorFlow.
+The extractors live in their own modules, imported on use: `inception` (TF-GAN's Inception,
+from a local file), `digits_classifier` (shipped), `inception.KerasModelExtractor` (any Keras
+model or hub handle). `Evaluator` scores a sampler against real images with any of them.
 """
 
 from compare_gan_tf.metrics._common import MeanStd
+from compare_gan_tf.metrics.evaluator import Evaluator, make_extractor
+from compare_gan_tf.metrics.features import FeatureExtractor, extract
 from compare_gan_tf.metrics.fid import (
     IntraClassFID,
     feature_statistics,
@@ -31,8 +36,16 @@ from compare_gan_tf.metrics.prd import (
     prd_from_embeddings,
     prd_to_max_f_beta_pair,
 )
+from compare_gan_tf.metrics.scores import DEFAULT_METRICS, METRICS, score_features
 
 __all__ = [
+    "DEFAULT_METRICS",
+    "METRICS",
+    "Evaluator",
+    "FeatureExtractor",
+    "extract",
+    "make_extractor",
+    "score_features",
     "DensityCoverage",
     "IntraClassFID",
     "MeanStd",

@@ -1,6 +1,7 @@
 """Input checks and small result types shared by the metric modules."""
 
 import dataclasses
+import hashlib
 
 import numpy as np
 
@@ -60,3 +61,12 @@ def check_positive_int(value, name, minimum=1):
     if isinstance(value, bool) or int(value) != value or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     return int(value)
+
+
+def file_sha256(path):
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

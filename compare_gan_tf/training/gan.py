@@ -9,9 +9,8 @@ import gin
 import keras
 import tensorflow as tf
 
+from compare_gan_tf.architectures.latents import Z_PRIORS, sample_z
 from compare_gan_tf.training.ema import GeneratorAverage
-
-Z_PRIORS = ("normal", "uniform")
 
 # Offsets that give the latents of each D update and of the G update their own random stream.
 _G_STREAM = 1000
@@ -113,14 +112,13 @@ class GAN:
             items["mine_optimizer"] = _indexed(self.mine_optimizer.variables)
         return items
 
-    def sample_latents(self, batch_size, seed):
-        """z [B, z_dim] and uniform fake labels [B] (None when unconditional) from `seed`."""
+    def sample_latents(self, batch_size, seed, truncation=None):
+        """z [B, z_dim] and uniform fake labels [B] (None when unconditional) from `seed`.
+
+        `truncation` restricts z to [-t, t] (BigGAN's truncation trick), for sampling only.
+        """
         z_seed, label_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
-        shape = [batch_size, self.z_dim]
-        if self.z_prior == "normal":
-            z = tf.random.stateless_normal(shape, z_seed)
-        else:
-            z = tf.random.stateless_uniform(shape, z_seed, minval=-1.0, maxval=1.0)
+        z = sample_z([batch_size, self.z_dim], z_seed, self.z_prior, truncation)
         labels = None
         if self.num_classes:
             labels = tf.random.stateless_uniform(

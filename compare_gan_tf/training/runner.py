@@ -48,10 +48,13 @@ def checkpoint_manager(gan, model_dir, keep_checkpoint_max=5):
 
 
 def save(manager, model_dir, step):
-    """Saves checkpoint `step`; a non-chief task's scratch copy is deleted right away."""
-    manager.save(checkpoint_number=step)
+    """Saves checkpoint `step`; returns its path, or None on a non-chief task, whose scratch
+    copy is deleted right away."""
+    path = manager.save(checkpoint_number=step)
     if manager.directory != model_dir:
         tf.io.gfile.rmtree(manager.directory)
+        return None
+    return path
 
 
 def restore(manager, model_dir):
@@ -63,21 +66,28 @@ def restore(manager, model_dir):
     return path
 
 
-def sample_images(gan, count, seed=SAMPLE_SEED, standing_batches=8):
-    """`count` images from the EMA generator after recomputing its BN statistics.
+def prepare_sampling(gan, seed=SAMPLE_SEED, standing_batches=8):
+    """Recomputes the EMA generator's BN statistics from fixed latents ("standing statistics").
 
-    The same seed gives the same z and labels at every step, so grids show progress.
+    Fixed seeds make the statistics, and so the samples, a function of the weights alone.
     """
-    generator = gan.ema.average
     batches = (
         gan.sample_latents(gan.global_batch_size, tf.constant([seed[0], 100 + i], tf.int64))
         for i in range(standing_batches)
     )
-    standing_statistics(generator, batches)
+    standing_statistics(gan.ema.average, batches)
+
+
+def sample_images(gan, count, seed=SAMPLE_SEED):
+    """`count` images from the EMA generator after recomputing its BN statistics.
+
+    The same seed gives the same z and labels at every step, so grids show progress.
+    """
+    prepare_sampling(gan, seed)
     z, labels = gan.sample_latents(count, tf.constant(seed, tf.int64))
     if labels is not None:
         labels = tf.range(count) % gan.num_classes  # one class per column of a 10-wide grid
-    return generator(z, labels, training=False).numpy()
+    return gan.ema.average(z, labels, training=False).numpy()
 
 
 def write_samples(experiment, model_dir):
@@ -141,8 +151,12 @@ def train(
     singular_value_steps=500,
     sample_steps=500,
     experiment=None,
+    on_checkpoint=None,
 ):
     """Trains until `training_steps` G updates, resuming from model_dir; returns the Experiment.
+
+    `on_checkpoint(experiment, step, path)` runs on the chief after each checkpoint is saved
+    (train_and_eval scores it there).
 
     One call of the compiled loop runs `steps_per_loop` steps (like a TPU host loop); summaries,
     checkpoints and samples happen at the loop boundaries that cross their intervals.
@@ -153,8 +167,6 @@ def train(
     chief = is_chief(gan.strategy)
     manager = checkpoint_manager(gan, model_dir, keep_checkpoint_max)
     restore(manager, model_dir)
-    # Tracked locally: under multi-worker training only the chief's model_dir is up to date.
-    saved_step = int(gan.step.numpy())
     if chief:
         with open(os.path.join(model_dir, "operative_config.gin"), "w") as file:
             file.write(gin.operative_config_str())
@@ -194,10 +206,9 @@ def train(
                     tf.summary.image("samples", (samples[:16] + 1.0) / 2.0, max_outputs=16)
             if path:
                 logging.info("Step %d: wrote %s.", step, path)
-        if crossed(save_checkpoints_steps):
-            save(manager, model_dir, step)
-            saved_step = step
+        if crossed(save_checkpoints_steps) or step == training_steps:
+            path = save(manager, model_dir, step)
+            if path and on_checkpoint:
+                on_checkpoint(experiment, step, path)
     progress.close()
-    if saved_step != step:
-        save(manager, model_dir, step)
     return experiment

@@ -20,25 +20,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import gin  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from tiny_run import TINY_RUN  # noqa: E402  (run as a script: its folder is on sys.path)
 
 from compare_gan_tf.training import runner  # noqa: E402
 from compare_gan_tf.training.experiment import Experiment  # noqa: E402
 
-CONFIG = """
-dataset.name = "digits"
-dataset.resolution = 32
-Experiment.architecture = "dcgan"
-Experiment.batch_size = 8
-Experiment.z_dim = 8
-dcgan_generator.ch = 4
-dcgan_discriminator.ch = 4
+CONFIG = (
+    TINY_RUN
+    + """
 make_strategy.kind = "multi_worker"
-train.steps_per_loop = 1
-train.save_checkpoints_steps = 1
-train.summary_steps = 1
-train.singular_value_steps = 2
 train.sample_steps = 3
 """
+)
 
 
 def variables(gan):

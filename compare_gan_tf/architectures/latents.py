@@ -1,0 +1,44 @@
+"""The generator's latent prior, with BigGAN's truncation trick, as stateless random draws."""
+
+import math
+
+import tensorflow as tf
+
+Z_PRIORS = ("normal", "uniform")
+
+
+def check_truncation(truncation):
+    """Raises ValueError unless `truncation` is None, a tensor (checked by its user), or a
+    finite number > 0."""
+    if isinstance(truncation, tf.Tensor) or truncation is None:
+        return
+    if not (math.isfinite(truncation) and truncation > 0):
+        raise ValueError(
+            f"truncation must be a positive threshold on |z| (BigGAN uses 0.04 to 2), got "
+            f"{truncation!r}; pass None for no truncation."
+        )
+
+
+def sample_z(shape, seed, prior="normal", truncation=None):
+    """z of `shape` from `prior` ("normal" N(0, 1) or "uniform" U(-1, 1)), stateless in `seed`.
+
+    `truncation` may be a Python number or a scalar tensor (inside a tf.function).
+
+    With `truncation` t, every entry is drawn from the prior restricted to [-t, t]: the
+    distribution BigGAN's truncation trick gets by resampling entries with |z| > t (Brock et
+    al. 2019, section 3.1), drawn here in one pass by inverting the CDF.
+    """
+    if prior not in Z_PRIORS:
+        raise ValueError(f"Unknown z prior {prior!r}; use one of {', '.join(Z_PRIORS)}.")
+    check_truncation(truncation)
+    if prior == "uniform":
+        bound = 1.0 if truncation is None else tf.minimum(tf.cast(truncation, tf.float32), 1.0)
+        return tf.random.stateless_uniform(shape, seed, minval=-bound, maxval=bound)
+    if truncation is None:
+        return tf.random.stateless_normal(shape, seed)
+    # Inverse CDF of N(0, 1) on [-t, t]: z = sqrt(2) erfinv(v), v ~ U(-erf(t/sqrt2), erf(t/sqrt2)).
+    edge = tf.math.erf(tf.cast(truncation, tf.float64) / math.sqrt(2.0))
+    v = tf.random.stateless_uniform(shape, seed, minval=-edge, maxval=edge, dtype=tf.float64)
+    # With t = inf the edge is 1, and erfinv(-1) = -inf: keep v strictly inside (-1, 1).
+    v = tf.clip_by_value(v, -1.0 + 2.0**-52, 1.0 - 2.0**-52)
+    return tf.cast(math.sqrt(2.0) * tf.math.erfinv(v), tf.float32)

@@ -1,0 +1,15 @@
+"""Exported generators and discriminators: TF2 SavedModels that tensorflow_hub loads."""
+
+from compare_gan_tf.export.hub import (
+    METADATA_FILE,
+    HubGenerator,
+    export_discriminator,
+    export_generator,
+)
+
+__all__ = [
+    "METADATA_FILE",
+    "HubGenerator",
+    "export_discriminator",
+    "export_generator",
+]

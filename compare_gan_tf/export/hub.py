@@ -1,0 +1,403 @@
+"""Generators and discriminators as TF2 SavedModels that `tensorflow_hub` loads and serves.
+
+A generator module, loaded with `hub.load(path)` (only tensorflow and tensorflow_hub needed):
+- `module(z, labels)` / `module(z)` and signature "default": z float32 [B, z_dim] (labels int32
+  [B] in [0, num_classes) when conditional) -> {"generated": float32 [B, H, W, 3] in [0, 1]}.
+  Grayscale models are tiled to 3 channels, so every module has the same output format.
+- `module.sample(batch_size, truncation, seed[, labels])` and signature "sample" (without
+  labels): z from the prior with the truncation trick, labels uniform from the seed when omitted
+  -> {"generated", "z", "labels" (conditional only)}.
+- Metadata variables: z_dim, num_classes (0 = unconditional), resolution, channels (the model's
+  own), z_prior, step (-1 = unknown), dataset, gin_config, metadata (JSON with all of it and the
+  scores), and the asset `metadata_file` (assets/metadata.json).
+A discriminator module: `module(images[, labels])` and signature "default": images float32
+[B, H, W, C] in [0, 1] -> {"logits": float32 [B, 1]}.
+"""
+
+import json
+import os
+import uuid
+
+import keras
+import tensorflow as tf
+import tensorflow_hub as hub
+
+from compare_gan_tf.architectures.latents import Z_PRIORS, sample_z
+
+METADATA_FILE = "metadata.json"
+# A killed export leaves its workspace behind under this name; the next export to the same path
+# removes it.
+_WORKSPACE_MARK = ".incomplete-export-"
+_REPLACED_MARK = ".replaced-export-"
+
+
+def export_generator(generator, path, *, num_classes=None, z_prior="normal", metadata=None):
+    """Writes `generator` (z[, labels] -> images in [-1, 1]) as a hub module at `path`.
+
+    num_classes: for a generator without a `num_classes` attribute (None: unconditional); one
+    that has it must agree with it. z_prior: "normal" (N(0, 1)) or "uniform"
+    (U(-1, 1)), what `sample` draws z from. metadata: JSON-serializable dict; the keys dataset,
+    step and gin_config also become module variables, everything (scores too) goes to the JSON.
+    Returns `path`. Replaces a module already at `path` only once the new one is complete.
+    """
+    if z_prior not in Z_PRIORS:
+        raise ValueError(f"Unknown z_prior {z_prior!r}; use one of {', '.join(Z_PRIORS)}.")
+    path = _prepare_target(path)
+    num_classes = _model_num_classes(generator, num_classes)
+    z_dim = int(generator.z_dim)
+    labels = tf.zeros([1], tf.int32) if num_classes else None
+    # One example run creates the weights and reveals the image shape.
+    _, resolution, width, channels = generator(tf.zeros([1, z_dim]), labels, training=False).shape
+    if resolution != width or channels not in (1, 3):
+        raise ValueError(
+            f"export_generator needs square grayscale or RGB images, but the generator makes "
+            f"[{resolution}, {width}, {channels}]; export image generators only."
+        )
+    info = _info(
+        metadata,
+        kind="generator",
+        z_dim=z_dim,
+        num_classes=num_classes,
+        resolution=resolution,
+        channels=channels,
+        z_prior=z_prior,
+    )
+    module = _GeneratorModule(generator, info)
+    signatures = {"default": module.default_signature, "sample": module.sample_signature}
+    return _save_atomically(module, signatures, info, path)
+
+
+def export_discriminator(discriminator, path, *, num_classes=None, channels=None, metadata=None):
+    """Writes `discriminator` (images in [-1, 1][, labels] -> logits) as a hub module at `path`.
+
+    num_classes: as in `export_generator`. channels: the image channels D reads;
+    None takes them from D's first call (pass them for a D that was never called).
+    """
+    path = _prepare_target(path)
+    num_classes = _model_num_classes(discriminator, num_classes)
+    resolution = int(discriminator.resolution)
+    channels = _discriminator_channels(discriminator, channels)
+    labels = tf.zeros([1], tf.int32) if num_classes else None
+    # One example run creates the weights of a D that was never called.
+    discriminator(tf.zeros([1, resolution, resolution, channels]), labels, training=False)
+    info = _info(
+        metadata,
+        kind="discriminator",
+        num_classes=num_classes,
+        resolution=resolution,
+        channels=channels,
+    )
+    module = _DiscriminatorModule(discriminator, info)
+    return _save_atomically(module, {"default": module.default_signature}, info, path)
+
+
+def _model_num_classes(model, num_classes):
+    """The model's own num_classes (None: unconditional) if it has one, else `num_classes`."""
+    if not hasattr(model, "num_classes"):
+        return num_classes
+    if num_classes is not None and num_classes != model.num_classes:
+        raise ValueError(
+            f"num_classes={num_classes} disagrees with the model's num_classes="
+            f"{model.num_classes}; leave num_classes=None to use the model's."
+        )
+    return model.num_classes
+
+
+def _discriminator_channels(discriminator, channels):
+    build_config = (discriminator.get_build_config() if discriminator.built else None) or {}
+    built_shape = build_config.get("input_shape")
+    built_channels = built_shape[-1] if built_shape else None
+    if channels is None and built_channels is None:
+        raise ValueError(
+            "The discriminator has never been called, so its image channels are unknown; "
+            "pass channels=1 or channels=3."
+        )
+    if channels is not None and built_channels is not None and channels != built_channels:
+        raise ValueError(
+            f"channels={channels} disagrees with the {built_channels} channels the "
+            "discriminator was built for; leave channels=None."
+        )
+    return int(channels or built_channels)
+
+
+def _info(metadata, **model_facts):
+    """User metadata (checked to be JSON) merged with the facts read off the model."""
+    info = dict(metadata or {})
+    info.update(model_facts)
+    try:
+        json.dumps(info, default=_numpy_to_python)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"Export metadata must be JSON-serializable ({error}); pass numbers, strings, "
+            "lists and dicts."
+        ) from error
+    return info
+
+
+def _numpy_to_python(value):
+    """numpy scalars and arrays (e.g. scores) as plain Python numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} {value!r} is not JSON-serializable")
+
+
+def _metadata_json(info):
+    return json.dumps(info, default=_numpy_to_python, indent=2, sort_keys=True)
+
+
+class _ExportedModule(tf.__internal__.tracking.AutoTrackable):
+    """Model weights and metadata variables, laid out as a Reusable SavedModel (hub's format).
+
+    AutoTrackable (as keras.export uses) rather than tf.Module: hub.KerasLayer reads the
+    attributes `variables` and `trainable_variables`, which tf.Module reserves as properties.
+    """
+
+    def __init__(self, model, info):
+        self.variables = list(model.variables)
+        self.trainable_variables = list(model.trainable_variables)
+        self.num_classes = _constant(info["num_classes"] or 0)
+        self.resolution = _constant(info["resolution"])
+        self.channels = _constant(info["channels"])
+        self.step = _constant(info.get("step", -1), tf.int64)
+        self.dataset = _constant(info.get("dataset", ""))
+        self.gin_config = _constant(info.get("gin_config", ""))
+        self.metadata = _constant(_metadata_json(info))
+        # The bound call rather than the model: saving a Keras model would also trace the
+        # serving function Keras attaches to it. `variables` above keeps the weights tracked.
+        self._apply_model = model.__call__
+        self._num_classes = info["num_classes"]
+        self._resolution = info["resolution"]
+
+    def _checked_labels(self, labels, batch_size):
+        """labels after asserting that they are in [0, num_classes) and one per example."""
+        valid = f"int32 class ids in [0, {self._num_classes})"
+        checks = [
+            tf.debugging.assert_non_negative(labels, message=f"labels must be {valid}"),
+            tf.debugging.assert_less(labels, self._num_classes, message=f"labels must be {valid}"),
+            tf.debugging.assert_equal(
+                tf.size(labels),
+                batch_size,
+                message="labels must hold one class id per example of the batch",
+            ),
+        ]
+        with tf.control_dependencies(checks):
+            return tf.identity(labels)
+
+    def _fail_without_labels(self):
+        # A traced call without labels, so that `module(x)` on a conditional module explains
+        # itself instead of listing the saved input signatures.
+        tf.debugging.Assert(
+            False,
+            [
+                f"This module is class-conditional (num_classes={self._num_classes}): call it "
+                f"with labels, int32 [batch] in [0, {self._num_classes})."
+            ],
+        )
+
+
+def _constant(value, dtype=None):
+    """A non-trainable variable: a plain tensor attribute is not saved in a SavedModel."""
+    return tf.Variable(value, dtype=dtype, trainable=False)
+
+
+class _GeneratorModule(_ExportedModule):
+    """`__call__(z[, labels])` and `sample(batch_size, truncation, seed[, labels])`."""
+
+    def __init__(self, generator, info):
+        super().__init__(generator, info)
+        self.z_dim = _constant(info["z_dim"])
+        self.z_prior = _constant(info["z_prior"])
+        self._z_dim = info["z_dim"]
+        self._z_prior = info["z_prior"]
+        z_spec = tf.TensorSpec([None, self._z_dim], tf.float32, name="z")
+        labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
+        sample_specs = (
+            tf.TensorSpec([], tf.int32, name="batch_size"),
+            tf.TensorSpec([], tf.float32, name="truncation"),
+            tf.TensorSpec([], tf.int32, name="seed"),
+        )
+        self.__call__ = tf.function(self._generate)
+        self.sample = tf.function(self._sample)
+        # The traces below are what the SavedModel keeps; the loaded functions accept only these.
+        self.__call__.get_concrete_function(z_spec)
+        self.sample.get_concrete_function(*sample_specs)
+        if self._num_classes:
+            self.default_signature = self.__call__.get_concrete_function(z_spec, labels_spec)
+            self.sample.get_concrete_function(*sample_specs, labels_spec)
+        else:
+            self.default_signature = self.__call__.get_concrete_function(z_spec)
+        self.sample_signature = self.sample.get_concrete_function(*sample_specs)
+
+    def _generate(self, z, labels=None):
+        if self._num_classes and labels is None:
+            self._fail_without_labels()
+            return {"generated": tf.zeros([0, self._resolution, self._resolution, 3])}
+        check = tf.debugging.assert_equal(
+            tf.shape(z)[1],
+            self._z_dim,
+            message=f"z must have shape [batch, {self._z_dim}] (the module's z_dim)",
+        )
+        with tf.control_dependencies([check]):
+            z = tf.identity(z)
+        if self._num_classes:
+            labels = self._checked_labels(labels, tf.shape(z)[0])
+        images = self._apply_model(z, labels, training=False)
+        images = tf.clip_by_value((images + 1.0) / 2.0, 0.0, 1.0)
+        if images.shape[-1] == 1:
+            images = tf.tile(images, [1, 1, 1, 3])
+        return {"generated": images}
+
+    def _sample(self, batch_size, truncation, seed, labels=None):
+        checks = [
+            tf.debugging.assert_non_negative(batch_size, message="batch_size must be a count >= 0"),
+            # NaN fails this comparison as well.
+            tf.debugging.assert_greater(
+                truncation,
+                0.0,
+                message="truncation must be > 0 (inf for none); it is the largest |z| kept",
+            ),
+        ]
+        with tf.control_dependencies(checks):
+            key = tf.stack([seed, 0])
+        z = sample_z([batch_size, self._z_dim], _fold_in(key, 0), self._z_prior, truncation)
+        if not self._num_classes:
+            return dict(self._generate(z), z=z)
+        if labels is None:
+            labels = tf.random.stateless_uniform(
+                [batch_size], _fold_in(key, 1), 0, self._num_classes, dtype=tf.int32
+            )
+        return dict(self._generate(z, labels), z=z, labels=labels)
+
+
+def _fold_in(key, data):
+    return tf.random.experimental.stateless_fold_in(key, data)
+
+
+class _DiscriminatorModule(_ExportedModule):
+    """`__call__(images[, labels])` with images in [0, 1]."""
+
+    def __init__(self, discriminator, info):
+        super().__init__(discriminator, info)
+        size, channels = info["resolution"], info["channels"]
+        self._image_shape = (size, size, channels)
+        images_spec = tf.TensorSpec([None, size, size, channels], tf.float32, name="images")
+        labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
+        self.__call__ = tf.function(self._discriminate)
+        self.__call__.get_concrete_function(images_spec)
+        if self._num_classes:
+            self.default_signature = self.__call__.get_concrete_function(images_spec, labels_spec)
+        else:
+            self.default_signature = self.__call__.get_concrete_function(images_spec)
+
+    def _discriminate(self, images, labels=None):
+        if self._num_classes and labels is None:
+            self._fail_without_labels()
+            return {"logits": tf.zeros([0, 1])}
+        shape = ", ".join(str(size) for size in self._image_shape)
+        checks = [
+            tf.debugging.assert_equal(
+                tf.shape(images)[1:],
+                self._image_shape,
+                message=f"images must have shape [batch, {shape}]",
+            ),
+            tf.debugging.assert_non_negative(
+                images, message="images must be in [0, 1]; divide uint8 images by 255"
+            ),
+            tf.debugging.assert_less_equal(
+                images, 1.0, message="images must be in [0, 1]; divide uint8 images by 255"
+            ),
+        ]
+        with tf.control_dependencies(checks):
+            images = tf.identity(images)
+        if self._num_classes:
+            labels = self._checked_labels(labels, tf.shape(images)[0])
+        return {"logits": self._apply_model(images * 2.0 - 1.0, labels, training=False)}
+
+
+def _save_atomically(module, signatures, info, path):
+    """Saves into a workspace next to `path`, then renames the finished module into place.
+
+    A crash leaves `path` as it was; a module already there is replaced by two renames after the
+    new one is complete. Atomic on a local filesystem; object stores (gs://) copy instead.
+    """
+    workspace = f"{path}{_WORKSPACE_MARK}{uuid.uuid4().hex}"
+    tf.io.gfile.makedirs(workspace)
+    try:
+        metadata_file = os.path.join(workspace, METADATA_FILE)
+        with tf.io.gfile.GFile(metadata_file, "w") as handle:
+            handle.write(_metadata_json(info))
+        # An asset is copied into the module's assets/ directory.
+        module.metadata_file = tf.saved_model.Asset(metadata_file)
+        saved = os.path.join(workspace, "module")
+        tf.saved_model.save(module, saved, signatures=signatures)
+        _move_into_place(saved, path)
+    finally:
+        tf.io.gfile.rmtree(workspace)
+    return path
+
+
+def _prepare_target(path):
+    """`path` as a string, after cleaning up earlier exports to it that were killed midway.
+
+    Refuses to overwrite anything but an earlier module: nothing a run wrote is lost.
+    """
+    path = os.fspath(path).rstrip("/")
+    _remove_leftovers(path)
+    if tf.io.gfile.exists(path) and not tf.saved_model.contains_saved_model(path):
+        raise ValueError(
+            f"{path} exists and is not a SavedModel, so export will not replace it; remove it "
+            "or export to another path."
+        )
+    return path
+
+
+def _remove_leftovers(path):
+    """Killed exports' workspaces go; a module one had moved aside returns to a free `path`."""
+    for workspace in tf.io.gfile.glob(f"{path}{_WORKSPACE_MARK}*"):
+        tf.io.gfile.rmtree(workspace)
+    for replaced in tf.io.gfile.glob(f"{path}{_REPLACED_MARK}*"):
+        if tf.io.gfile.exists(path):
+            tf.io.gfile.rmtree(replaced)
+        else:
+            tf.io.gfile.rename(replaced, path)
+
+
+def _move_into_place(saved, path):
+    if not tf.io.gfile.exists(path):
+        tf.io.gfile.rename(saved, path)
+        return
+    replaced = f"{path}{_REPLACED_MARK}{uuid.uuid4().hex}"
+    tf.io.gfile.rename(path, replaced)
+    tf.io.gfile.rename(saved, path)
+    tf.io.gfile.rmtree(replaced)
+
+
+@keras.saving.register_keras_serializable(package="compare_gan_tf")
+class HubGenerator(keras.layers.Layer):
+    """An exported generator as a Keras 3 layer: `layer(z, labels=None)` -> images in [0, 1].
+
+    handle: a module path or hub handle (loaded with `hub.load`). The module's weights stay
+    frozen and are not Keras weights; `get_config` stores the handle, which is reloaded.
+    """
+
+    def __init__(self, handle, **kwargs):
+        super().__init__(**kwargs)
+        self.trainable = False
+        self.handle = os.fspath(handle)
+        self.module = hub.load(self.handle)
+        self.z_dim = int(self.module.z_dim.numpy())
+        self.num_classes = int(self.module.num_classes.numpy()) or None
+        self.resolution = int(self.module.resolution.numpy())
+
+    def call(self, z, labels=None):
+        if labels is None:
+            return self.module(z)["generated"]
+        return self.module(z, tf.cast(labels, tf.int32))["generated"]
+
+    def compute_output_shape(self, z_shape, labels_shape=None):
+        return (z_shape[0], self.resolution, self.resolution, 3)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(handle=self.handle)
+        return config

@@ -1,0 +1,485 @@
+"""TF-GAN's Inception network (the 2015-12-05 graph) and any Keras model as feature extractors.
+
+Published FID and IS numbers (improved-gan, TTUR, TF-GAN, compare_gan) come from the
+2015-12-05 Inception graph: 2048-d pool_3 features, 1008 logits, 299x299 inputs resized from
+[0, 255] images and scaled by (x - 128) / 128 (TF-GAN `preprocess_image`). It is loaded from a
+local file the user downloaded, in one of TF-GAN's two distributions:
+- the frozen GraphDef `inceptionv1_for_inception_score.pb` (the name says v1; the network is
+  the 2015 Inception v3), or the tarball that holds it, imported into a TF2 concrete function;
+- TF-GAN's TF-Hub module tensorflow/tfgan/eval/inception/1 (a SavedModel directory, or a hub
+  handle through tensorflow_hub, which reads the user's hub cache).
+
+keras.applications.InceptionV3 is a different network (2016 weights, 1000 classes): it is
+offered only as a non-comparable extractor.
+"""
+
+import hashlib
+import os
+import pathlib
+import tarfile
+
+import gin
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_hub as hub
+from absl import logging
+from google.protobuf.message import DecodeError
+
+from compare_gan_tf.metrics._common import check_positive_int, file_sha256
+from compare_gan_tf.metrics.features import FeatureExtractor, check_images
+from compare_gan_tf.metrics.resizing import check_method, resize_images, size_pair, to_rgb
+
+# Where TF-GAN and compare_gan get the network (tensorflow/gan classifier_metrics.py,
+# inception_metrics.py; compare_gan eval_utils.py).
+INCEPTION_URL = "http://download.tensorflow.org/models/frozen_inception_v1_2015_12_05.tar.gz"
+INCEPTION_FROZEN_GRAPH = "inceptionv1_for_inception_score.pb"
+INCEPTION_TFHUB = "https://tfhub.dev/tensorflow/tfgan/eval/inception/1"
+# Tensor names in the frozen graph (tensorflow/gan classifier_metrics.py INCEPTION_INPUT,
+# INCEPTION_FINAL_POOL, INCEPTION_OUTPUT); the hub module returns a dict with the bare names.
+GRAPH_INPUT = "Mul:0"
+GRAPH_FEATURES = "pool_3:0"
+GRAPH_LOGITS = "logits:0"
+HUB_FEATURES = "pool_3"
+HUB_LOGITS = "logits"
+INCEPTION_SIZE = 299
+FEATURE_DIM = 2048
+NUM_LOGITS = 1008
+
+# SHA-256 of network files whose scores match published ones, keyed by file name (or hub
+# handle). No published SHA-256 for these files was found (TF-GAN and compare_gan download
+# without a checksum), so the table is empty and every file's digest is recorded unverified.
+KNOWN_SHA256 = {}
+
+_WHERE_TO_GET_IT = (
+    f"download {INCEPTION_URL} (it holds {INCEPTION_FROZEN_GRAPH}) or the TF-Hub module "
+    f"{INCEPTION_TFHUB}, then pass its local path as inception_extractor(path=...) or bind "
+    "gin `inception.path = '...'`."
+)
+
+
+def path_sha256(path):
+    """Hex SHA-256 of a file, or of a directory: over its sorted relative paths and file digests."""
+    path = pathlib.Path(path)
+    if path.is_file():
+        return file_sha256(path)
+    digest = hashlib.sha256()
+    for file in sorted(item for item in path.rglob("*") if item.is_file()):
+        digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+        digest.update(bytes.fromhex(file_sha256(file)))
+    return digest.hexdigest()
+
+
+def verify_sha256(name, digest):
+    """True if `name` has a known digest equal to `digest`; raises if it differs.
+
+    Unknown files are allowed, with a warning: their scores are not verified comparable.
+    """
+    expected = KNOWN_SHA256.get(name)
+    if expected is None:
+        logging.warning(
+            "No known SHA-256 for the Inception network %r (computed %s): its scores are not "
+            "verified comparable with published ones.",
+            name,
+            digest,
+        )
+        return False
+    if expected != digest:
+        raise ValueError(
+            f"The Inception network file {name!r} has SHA-256 {digest}, but the published file "
+            f"has {expected}; the file is corrupt or a different network. Download it again: "
+            + _WHERE_TO_GET_IT
+        )
+    return True
+
+
+def _is_url(handle):
+    return str(handle).startswith(("http://", "https://", "gs://"))
+
+
+def _is_tarball(path):
+    return path.name.endswith((".tar.gz", ".tgz", ".tar"))
+
+
+def _read_graph_def(path):
+    """The GraphDef in a .pb file, or in INCEPTION_FROZEN_GRAPH inside TF-GAN's tarball."""
+    if _is_tarball(path):
+        with tarfile.open(path) as tar:
+            try:
+                serialized = tar.extractfile(INCEPTION_FROZEN_GRAPH).read()
+            except KeyError:
+                raise ValueError(
+                    f"{path} holds no {INCEPTION_FROZEN_GRAPH}; pass TF-GAN's tarball "
+                    f"{INCEPTION_URL}, the .pb file itself, or the unpacked directory of a hub "
+                    "module tarball."
+                ) from None
+    else:
+        serialized = path.read_bytes()
+    # TF2 exports the GraphDef protocol buffer class only under tf.compat.v1 (no session here).
+    graph_def = tf.compat.v1.GraphDef()
+    try:
+        graph_def.ParseFromString(serialized)
+    except DecodeError as error:
+        raise ValueError(
+            f"{path} is not a frozen GraphDef ({error}); pass {INCEPTION_FROZEN_GRAPH} or the "
+            "directory of a SavedModel."
+        ) from None
+    return graph_def
+
+
+def _graph_network(graph_def, name):
+    """A TF2 function images [-1, 1] -> (pool_3, logits) importing the frozen graph once."""
+
+    def import_inception(images):
+        # TF-GAN run_inception maps its [-1, 1] input onto "Mul:0", where the 2015 graph's own
+        # single-JPEG preprocessing ended.
+        return tf.graph_util.import_graph_def(
+            graph_def,
+            input_map={GRAPH_INPUT: images},
+            return_elements=[GRAPH_FEATURES, GRAPH_LOGITS],
+            name="inception",
+        )
+
+    signature = tf.TensorSpec([None, INCEPTION_SIZE, INCEPTION_SIZE, 3], tf.float32)
+    try:
+        return tf.compat.v1.wrap_function(import_inception, [signature])
+    except (ValueError, KeyError) as error:
+        raise ValueError(
+            f"{name} lacks the Inception tensors {GRAPH_INPUT}, {GRAPH_FEATURES}, {GRAPH_LOGITS} "
+            f"({error}); it is not TF-GAN's frozen Inception graph. " + _WHERE_TO_GET_IT
+        ) from None
+
+
+def load_hub_function(handle):
+    """Loads a SavedModel or TF-Hub module; returns a function images -> its outputs.
+
+    A module saved with a `__call__` is called directly (TF-GAN calls its hub module so);
+    otherwise its "default" signature is called with the images as its one input.
+    """
+    if not _is_url(handle) and not any(
+        (pathlib.Path(handle) / name).is_file() for name in ("saved_model.pb", "saved_model.pbtxt")
+    ):
+        raise FileNotFoundError(
+            f"{handle} is not a SavedModel directory (no saved_model.pb); pass the directory "
+            "the module was saved or unpacked to, or a hub handle URL."
+        )
+    loaded = hub.load(str(handle))
+    if callable(loaded):
+        return loaded
+    signatures = getattr(loaded, "signatures", {})
+    if "default" not in signatures:
+        raise ValueError(
+            f"{handle} has neither a __call__ function nor a 'default' signature; export it "
+            "with a tf.function __call__ or signatures={'default': ...}."
+        )
+    signature = signatures["default"]
+    input_names = list(signature.structured_input_signature[1])
+    if len(input_names) != 1:
+        raise ValueError(
+            f"The 'default' signature of {handle} takes inputs {input_names}; an image model "
+            "takes exactly one (the images)."
+        )
+    return lambda images: signature(**{input_names[0]: images})
+
+
+def _pick_output(outputs, key, source):
+    if key not in outputs:
+        raise ValueError(
+            f"{source} returned outputs {sorted(outputs)}, without {key!r}; pass a model that "
+            f"returns {key!r}."
+        )
+    return outputs[key]
+
+
+def _flatten(tensor):
+    """[batch, ...] -> float32 numpy [batch, -1] (pool_3 is [batch, 1, 1, 2048] in the graph)."""
+    array = np.asarray(tensor, dtype=np.float32)
+    return array.reshape(array.shape[0], -1)
+
+
+class InceptionExtractor(FeatureExtractor):
+    """TF-GAN's Inception (2015-12-05): 2048-d pool_3 features and 1008 logits.
+
+    Args:
+      path: a frozen GraphDef .pb (or TF-GAN's tarball holding it), a SavedModel directory
+        (e.g. the downloaded hub module tensorflow/tfgan/eval/inception/1), or a hub handle URL
+        that tensorflow_hub resolves (from its cache; an uncached URL is downloaded).
+      resize: "legacy" (TF1 bilinear, as compare_gan / TF-GAN) or "clean" (clean-fid).
+      batch_size: images resized and run at a time, which bounds memory.
+    """
+
+    name = "tfgan_inception_2015_12_05"
+
+    def __init__(self, path, resize="legacy", batch_size=64):
+        if path is None or not str(path):
+            raise ValueError("No Inception network given: " + _WHERE_TO_GET_IT)
+        self.resize = check_method(resize)
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.source = str(path)
+        if _is_url(path):
+            logging.info("Resolving hub handle %s (tensorflow_hub reads its cache).", path)
+            local_path, self.source_name = pathlib.Path(hub.resolve(str(path))), str(path)
+        else:
+            local_path = pathlib.Path(path).expanduser()
+            if not local_path.exists():
+                raise FileNotFoundError(f"No Inception network at {path}: " + _WHERE_TO_GET_IT)
+            self.source_name = local_path.name
+        self.sha256 = path_sha256(local_path)
+        self.sha256_verified = verify_sha256(self.source_name, self.sha256)
+        if local_path.is_dir():
+            self.format = "saved_model"
+            self._run = self._hub_runner(load_hub_function(local_path))
+        else:
+            self.format = "frozen_graph"
+            self._run = _graph_network(_read_graph_def(local_path), self.source)
+
+    def _hub_runner(self, function):
+        def run(images):
+            outputs = function(images)
+            return (
+                _pick_output(outputs, HUB_FEATURES, self.source),
+                _pick_output(outputs, HUB_LOGITS, self.source),
+            )
+
+        return run
+
+    def __call__(self, images):
+        images = to_rgb(check_images(images))
+        features, logits = [], []
+        for start in range(0, len(images), self.batch_size):
+            batch = resize_images(
+                images[start : start + self.batch_size], INCEPTION_SIZE, self.resize
+            )
+            # TF-GAN preprocess_image on [0, 255] values: (x - 128) / 128.
+            batch = (batch * 255.0 - 128.0) / 128.0
+            batch_features, batch_logits = self._run(tf.constant(batch, tf.float32))
+            features.append(_flatten(batch_features))
+            logits.append(_flatten(batch_logits))
+        features, logits = np.concatenate(features), np.concatenate(logits)
+        if features.shape[1] != FEATURE_DIM or logits.shape[1] != NUM_LOGITS:
+            raise ValueError(
+                f"{self.source} gives {features.shape[1]}-d pool_3 and {logits.shape[1]} logits, "
+                f"not {FEATURE_DIM} and {NUM_LOGITS}: it is not TF-GAN's Inception. "
+                + _WHERE_TO_GET_IT
+            )
+        return {"features": features, "logits": logits}
+
+    def describe(self):
+        return {
+            "extractor": self.name,
+            "comparable": self.comparable,
+            "network": self.source_name,
+            "network_format": self.format,
+            "network_sha256": self.sha256,
+            "network_sha256_verified": self.sha256_verified,
+            "input_size": INCEPTION_SIZE,
+            "input_scaling": "255 x -> (x - 128) / 128 (TF-GAN preprocess_image)",
+            "resize": self.resize,
+            "feature_layer": HUB_FEATURES,
+            "feature_dim": FEATURE_DIM,
+        }
+
+
+@gin.configurable("inception")
+def inception_extractor(path=None, resize="legacy", batch_size=64):
+    """TF-GAN's Inception from `path` (gin: `inception.path`); see InceptionExtractor."""
+    return InceptionExtractor(path, resize=resize, batch_size=batch_size)
+
+
+class KerasModelExtractor(FeatureExtractor):
+    """Any Keras model, SavedModel or hub handle as a feature extractor (not comparable).
+
+    Args:
+      model: a keras.Model, or a SavedModel path / hub handle (loaded with tensorflow_hub).
+      features_layer: Keras layer name, or output key of a module returning a dict, whose
+        output (flattened) is the features; None: the model's output.
+      logits_layer: the same for logits (for the Inception Score); None: no logits.
+      input_size: (height, width) or int the images are resized to; None: the Keras model's
+        input size, or no resize when that is unknown.
+      input_range: (low, high) the [0, 1] images are mapped to linearly.
+      resize: "legacy" or "clean" (see resizing.py).
+      batch_size: images run at a time.
+    """
+
+    name = "keras_model"
+    comparable = False
+
+    def __init__(
+        self,
+        model,
+        features_layer=None,
+        logits_layer=None,
+        input_size=None,
+        input_range=(0.0, 1.0),
+        resize="legacy",
+        batch_size=64,
+    ):
+        self.features_layer = features_layer
+        self.logits_layer = logits_layer
+        self.input_range = tuple(float(value) for value in input_range)
+        self.resize = check_method(resize)
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.input_channels = None
+        if isinstance(model, keras.Model):
+            self.model_name = model.name
+            self._network = self._keras_network(model)
+            input_shape = tuple(model.inputs[0].shape)
+            self.input_channels = input_shape[-1]
+            if input_size is None and None not in input_shape[1:3]:
+                input_size = input_shape[1:3]
+        elif isinstance(model, str | os.PathLike):
+            self.model_name = str(model)
+            self._network = load_hub_function(model)
+        else:
+            raise TypeError(
+                f"model must be a keras.Model or a SavedModel path / hub handle, got "
+                f"{type(model).__name__}."
+            )
+        self.input_size = None if input_size is None else size_pair(input_size)
+
+    def _keras_network(self, model):
+        """A Keras model returning {"features": ..., "logits": ...} from the named layers."""
+
+        def layer_output(layer_name):
+            if layer_name is None:
+                return model.outputs[0]
+            try:
+                return model.get_layer(layer_name).output
+            except ValueError:
+                names = [layer.name for layer in model.layers]
+                raise ValueError(
+                    f"Model {model.name!r} has no layer {layer_name!r}; its layers are {names}."
+                ) from None
+
+        outputs = {"features": layer_output(self.features_layer)}
+        if self.logits_layer is not None:
+            outputs["logits"] = layer_output(self.logits_layer)
+        return keras.Model(model.inputs, outputs, name=f"{model.name}_features")
+
+    def _outputs(self, images):
+        """(features, logits or None) of one batch."""
+        if isinstance(self._network, keras.Model):
+            outputs = self._network(images, training=False)
+            return outputs["features"], outputs.get("logits")
+        outputs = self._network(images)
+        if not isinstance(outputs, dict):
+            if self.features_layer is not None or self.logits_layer is not None:
+                raise ValueError(
+                    f"{self.model_name} returns one tensor, not a dict; leave features_layer "
+                    "and logits_layer unset."
+                )
+            return outputs, None
+        if self.features_layer is None and len(outputs) != 1:
+            raise ValueError(
+                f"{self.model_name} returns outputs {sorted(outputs)}; name the features with "
+                "features_layer=..."
+            )
+        features_key = self.features_layer or next(iter(outputs))
+        features = _pick_output(outputs, features_key, self.model_name)
+        if self.logits_layer is None:
+            return features, None
+        return features, _pick_output(outputs, self.logits_layer, self.model_name)
+
+    def _prepare(self, images):
+        if self.input_channels != 1:
+            images = to_rgb(images)
+        elif images.shape[-1] != 1:
+            raise ValueError(f"{self.model_name} takes 1-channel images; got {images.shape[-1]}.")
+        if self.input_size is not None:
+            images = resize_images(images, self.input_size, self.resize)
+        low, high = self.input_range
+        return tf.constant(low + (high - low) * images, tf.float32)
+
+    def __call__(self, images):
+        images = check_images(images)
+        features, logits = [], []
+        for start in range(0, len(images), self.batch_size):
+            batch_features, batch_logits = self._outputs(
+                self._prepare(images[start : start + self.batch_size])
+            )
+            features.append(_flatten(batch_features))
+            if batch_logits is not None:
+                logits.append(_flatten(batch_logits))
+        return {
+            "features": np.concatenate(features),
+            "logits": np.concatenate(logits) if logits else None,
+        }
+
+    def describe(self):
+        return {
+            "extractor": self.name,
+            "comparable": self.comparable,
+            "model": self.model_name,
+            "features_layer": self.features_layer,
+            "logits_layer": self.logits_layer,
+            "input_size": self.input_size,
+            "input_range": list(self.input_range),
+            "resize": self.resize,
+        }
+
+
+# Keras' own file name and URL for InceptionV3 ImageNet weights (keras.applications.inception_v3).
+KERAS_INCEPTION_WEIGHTS = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
+KERAS_INCEPTION_URL = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
+    + KERAS_INCEPTION_WEIGHTS
+)
+
+
+class KerasInceptionV3Extractor(KerasModelExtractor):
+    """keras.applications.InceptionV3: avg_pool (2048-d) features, 1000 logits, inputs [-1, 1].
+
+    Not the network of published FIDs (different weights and classes): `comparable` is False.
+
+    Args:
+      weights: a local weights file, or None for random weights (tests only).
+    """
+
+    name = "keras_inception_v3 (not comparable to published FID)"
+    comparable = False
+
+    def __init__(self, weights=None, resize="legacy", batch_size=64):
+        if weights is not None and not os.path.isfile(weights):
+            raise FileNotFoundError(
+                f"No InceptionV3 weights file at {weights}; download {KERAS_INCEPTION_URL} and "
+                "pass its path as keras_inception_v3(weights=...) or bind gin "
+                "`keras_inception_v3.weights = '...'`."
+            )
+        model = keras.applications.InceptionV3(weights=weights, classifier_activation=None)
+        super().__init__(
+            model,
+            features_layer="avg_pool",
+            logits_layer="predictions",
+            input_size=INCEPTION_SIZE,
+            # keras.applications.inception_v3.preprocess_input maps [0, 255] to [-1, 1].
+            input_range=(-1.0, 1.0),
+            resize=resize,
+            batch_size=batch_size,
+        )
+        self.weights = weights
+        self.weights_sha256 = None if weights is None else file_sha256(weights)
+
+    def describe(self):
+        return {
+            **super().describe(),
+            "weights": "random" if self.weights is None else os.path.basename(self.weights),
+            "weights_sha256": self.weights_sha256,
+        }
+
+
+def _keras_cached_weights():
+    """Where keras.utils.get_file keeps the InceptionV3 weights (no download here)."""
+    keras_home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
+    return os.path.join(keras_home, "models", KERAS_INCEPTION_WEIGHTS)
+
+
+@gin.configurable("keras_inception_v3")
+def keras_inception_v3(weights="imagenet", resize="legacy", batch_size=64):
+    """keras.applications.InceptionV3 (not comparable to published FID).
+
+    `weights`: a local file; "imagenet" uses Keras' cached file (never downloaded here);
+    None gives random weights, for tests.
+    """
+    if weights == "imagenet":
+        weights = _keras_cached_weights()
+    return KerasInceptionV3Extractor(weights, resize=resize, batch_size=batch_size)

@@ -1,0 +1,134 @@
+"""Writes a study's analysis into its directory: results.csv, budget_<score>.png, report.md."""
+
+import math
+import os
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from compare_gan_tf.study.analysis import budget_curves, results_table, setting_scores
+from compare_gan_tf.study.scorers import SCORERS
+
+TOP_SETTINGS = 10
+
+
+def plot_budget_curves(curves, score, direction, path):
+    """One line per method (expected best score vs budget k) with its bootstrap band, as PNG."""
+    # A bare Figure draws with the Agg canvas and touches no pyplot state.
+    figure = Figure(figsize=(7, 4.5), layout="constrained")
+    axes = figure.subplots()
+    for method, curve in curves.groupby("method", sort=True):
+        (line,) = axes.plot(curve["budget"], curve["expected_best"], marker=".", label=method)
+        axes.fill_between(
+            curve["budget"], curve["lower"], curve["upper"], color=line.get_color(), alpha=0.2
+        )
+    better = "higher" if direction == "maximize" else "lower"
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("budget k (settings tried)")
+    axes.set_ylabel(f"expected best {score} ({better} is better)")
+    axes.set_title(f"Best {score} within a budget of k settings (95% bootstrap band)")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize="small", ncols=2)
+    figure.savefig(path, dpi=120)
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+def markdown_table(frame):
+    """`frame` as a GitHub markdown table (no tabulate dependency)."""
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |"]
+    lines.append("|" + "---|" * len(frame.columns))
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(_cell(value) for value in row) + " |")
+    return "\n".join(lines)
+
+
+def best_per_method(table, definition, score, direction):
+    """A row per method: settings, diverged, best and median score, and the best setting."""
+    values = setting_scores(table, score, direction, _worst(definition, score))
+    rows = []
+    for method, method_values in values.groupby(table.loc[values.index, "method"]):
+        best = method_values.idxmax() if direction == "maximize" else method_values.idxmin()
+        parameters = table.loc[best, _parameter_columns(table, definition)].dropna()
+        rows.append(
+            {
+                "method": method,
+                "settings": len(method_values),
+                "diverged": int((table.loc[method_values.index, "state"] == "pruned").sum()),
+                f"best {score}": method_values[best],
+                f"median {score}": method_values.median(),
+                "best trial": int(table.loc[best, "number"]),
+                "best setting": ", ".join(f"{k}={_cell(v)}" for k, v in parameters.items()),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.sort_values(f"best {score}", ascending=direction == "minimize")
+
+
+def _parameter_columns(table, definition):
+    # A conditional parameter no trial has sampled yet has no column.
+    return [p.name for p in definition.parameters if p.name in table]
+
+
+def _worst(definition, score):
+    scorer = SCORERS.get(definition.metric)
+    return None if scorer is None else scorer.worst.get(score)
+
+
+def _top_settings(table, definition):
+    done = table[table["state"] == "complete"]
+    if definition.score not in done:
+        return done
+    columns = ["number", "method", *_parameter_columns(done, definition)]
+    columns += [name for name in definition.scores_to_report() if name in done]
+    ranked = done.sort_values(definition.score, ascending=definition.direction == "minimize")
+    return ranked[columns].head(TOP_SETTINGS)
+
+
+def write_report(study, definition, study_dir):
+    """Writes results.csv, one budget_<score>.png per reported score, report.md; returns paths."""
+    table = results_table(study, definition.method)
+    paths = [os.path.join(study_dir, "results.csv")]
+    table.to_csv(paths[0], index=False)
+    counts = table["state"].value_counts() if not table.empty else pd.Series(dtype=int)
+    lines = [
+        f"# Study {definition.name}",
+        "",
+        f"{len(table)} trials: "
+        + ", ".join(f"{count} {state}" for state, count in counts.items())
+        + f". Sampler {definition.sampler}, metric {definition.metric}, optimizing "
+        f"{definition.score} ({definition.direction}). Pruned trials diverged; they count as "
+        "settings tried, with the worst score. Every trial's row is in results.csv.",
+    ]
+    for score, direction in definition.scores_to_report().items():
+        curves = budget_curves(table, score, direction, _worst(definition, score))
+        if curves.empty:
+            continue
+        image = os.path.join(study_dir, f"budget_{score}.png")
+        plot_budget_curves(curves, score, direction, image)
+        paths.append(image)
+        per_method = best_per_method(table, definition, score, direction)
+        lines += [
+            "",
+            f"## {score} ({direction})",
+            "",
+            f"![budget curves]({os.path.basename(image)})",
+        ]
+        lines += ["", "Best setting per method:", "", markdown_table(per_method)]
+    lines += [
+        "",
+        f"## Top {TOP_SETTINGS} settings",
+        "",
+        markdown_table(_top_settings(table, definition)),
+    ]
+    report = os.path.join(study_dir, "report.md")
+    with open(report, "w", encoding="utf-8") as file:
+        file.write("\n".join(lines) + "\n")
+    return paths + [report]

@@ -1,0 +1,70 @@
+"""Scorers: metric name -> function(experiment, model_dir) -> {score name: float}.
+
+A study file names one in [objective] metric. To add one, decorate a function here or in any
+module imported before the study runs (tools/run_study.py takes --import=MODULE for that):
+
+    @register_scorer("digits_fid", worst={"fid": 500.0})
+    def digits_fid(experiment, model_dir):
+        return {"fid": ...}
+
+`worst` gives the score a diverged trial counts as in the budget curves; without it a diverged
+trial counts as the worst score any trial of the study reached.
+"""
+
+import dataclasses
+
+from compare_gan_tf.data import MIXTURES, mode_statistics
+from compare_gan_tf.study.definition import StudyFileError
+from compare_gan_tf.training import runner
+
+# VEEGAN (Srivastava et al. 2017) scores the 2-D mixtures on 2,500 generated samples.
+MIXTURE_SAMPLES = 2500
+
+
+@dataclasses.dataclass(frozen=True)
+class Scorer:
+    function: object
+    worst: dict
+
+
+SCORERS = {}
+
+
+def register_scorer(name, worst=None):
+    """Decorator registering `function(experiment, model_dir) -> dict of scores` as `name`."""
+
+    def register(function):
+        if name in SCORERS:
+            raise ValueError(f"A scorer named {name!r} is already registered; pick another name.")
+        SCORERS[name] = Scorer(function, dict(worst or {}))
+        return function
+
+    return register
+
+
+def get_scorer(name):
+    """The registered Scorer `name`; a clear error lists the registered ones."""
+    if name not in SCORERS:
+        raise StudyFileError(
+            f"Unknown metric {name!r} in the study's [objective]; registered: "
+            f"{', '.join(sorted(SCORERS))}. Register it with "
+            "compare_gan_tf.study.scorers.register_scorer in a module the study imports."
+        )
+    return SCORERS[name]
+
+
+@register_scorer("mixture", worst={"modes_recovered": 0, "high_quality_fraction": 0.0})
+def mixture_scores(experiment, model_dir):
+    """Modes recovered and the high-quality fraction of 2,500 EMA-generator samples."""
+    name = experiment.info.name
+    if name not in MIXTURES:
+        raise ValueError(
+            f"Metric 'mixture' scores the 2-D Gaussian mixtures ({', '.join(MIXTURES)}), but "
+            f"the study trains on {name!r}; set dataset.name or pick another metric."
+        )
+    samples = runner.sample_images(experiment.gan, MIXTURE_SAMPLES)
+    statistics = mode_statistics(samples, MIXTURES[name])
+    return {
+        "modes_recovered": float(statistics["modes_recovered"]),
+        "high_quality_fraction": statistics["high_quality_fraction"],
+    }

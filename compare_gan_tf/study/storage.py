@@ -1,0 +1,72 @@
+"""Opens a study's Optuna storage: SQLite in the study directory, or any SQLAlchemy URL.
+
+Trials report a heartbeat every `heartbeat_seconds`; a RUNNING trial silent for twice that
+(its process was killed) is marked FAIL by the next worker and re-enqueued with the same
+parameters, up to MAX_RETRIES times (Optuna's RetryHeartbeatStaleTrialCallback).
+"""
+
+import os
+import warnings
+
+import optuna
+
+from compare_gan_tf.study.definition import StudyFileError
+from compare_gan_tf.study.samplers import make_sampler
+
+DATABASE_NAME = "study.db"
+MAX_RETRIES = 3
+# Seconds a SQLite writer waits for another worker's lock before "database is locked".
+SQLITE_LOCK_TIMEOUT = 60
+
+
+def default_storage_url(study_dir):
+    """The SQLite file a study keeps in its directory."""
+    return f"sqlite:///{os.path.abspath(os.path.join(study_dir, DATABASE_NAME))}"
+
+
+def make_storage(url, heartbeat_seconds):
+    """An RDBStorage with heartbeats and retries of trials whose process died."""
+    engine_kwargs = {}
+    if url.startswith("sqlite"):
+        engine_kwargs = {"connect_args": {"timeout": SQLITE_LOCK_TIMEOUT}}
+    with warnings.catch_warnings():
+        # Heartbeats and retries are marked experimental in Optuna 4.9; they are what we need.
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(
+            url,
+            engine_kwargs=engine_kwargs,
+            heartbeat_interval=heartbeat_seconds,
+            grace_period=2 * heartbeat_seconds,
+            heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
+                max_retry=MAX_RETRIES
+            ),
+        )
+
+
+def open_study(definition, study_dir, storage_url=None):
+    """Creates the Optuna study, or loads it when it exists (a restart loses nothing).
+
+    The definition is stored with the study; reopening it with a file that changes what a trial
+    means (anything but trials and heartbeat_seconds) is refused.
+    """
+    os.makedirs(study_dir, exist_ok=True)
+    storage = make_storage(
+        storage_url or default_storage_url(study_dir), definition.heartbeat_seconds
+    )
+    study = optuna.create_study(
+        storage=storage,
+        sampler=make_sampler(definition),
+        study_name=definition.name,
+        direction=definition.direction,
+        load_if_exists=True,
+    )
+    stored = study.user_attrs.get("definition")
+    if stored is None:
+        study.set_user_attr("definition", definition.fingerprint())
+    elif stored != definition.fingerprint():
+        raise StudyFileError(
+            f"{definition.path}: study {definition.name!r} in {storage.url} was started from a "
+            "different definition (only trials and heartbeat_seconds may change); restore the "
+            "old file, or give this one a new [study] name or --study_dir."
+        )
+    return study
