@@ -8,7 +8,16 @@ setuptools.setup(
     description="GAN research library on TensorFlow 2 and Keras 3.",
     python_requires=">=3.11,<3.12",
     packages=setuptools.find_packages(include=["compare_gan_tf", "compare_gan_tf.*"]),
-    package_data={"compare_gan_tf": ["gin_configs/*.gin", "metrics/weights/*"]},
+    package_data={
+        "compare_gan_tf": [
+            "gin_configs/*.gin",
+            "metrics/weights/*",
+            # The pretrained digits generator: a SavedModel directory.
+            "pretrained/*/*.pb",
+            "pretrained/*/assets/*",
+            "pretrained/*/variables/*",
+        ]
+    },
     install_requires=[
         "tensorflow>=2.21,<2.22",
         "keras>=3.10,<4",

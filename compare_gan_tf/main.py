@@ -12,7 +12,7 @@ Schedules, run in the order given (Estimator's modes): train; eval (score every 
 checkpoint); continuous_eval (score checkpoints as they appear); train_and_eval (train, scoring
 each checkpoint as it is saved); truncation_curve (score the newest checkpoint across truncation
 thresholds); export (the newest checkpoint as hub modules in model_dir/hub). A schedule without
-training reuses model_dir/operative_config.gin unless --gin_config is given.
+training reuses model_dir/config.gin (the run's bindings) unless --gin_config is given.
 """
 
 import os
@@ -80,11 +80,11 @@ def check_schedule(schedule):
 
 
 def gin_configs(model_dir, schedule):
-    """The configs to parse: --gin_config, or the run's own operative config when the schedule
-    only reads an earlier run and no config was named."""
-    operative = os.path.join(model_dir, "operative_config.gin")
+    """The configs to parse: --gin_config, or the run's own config.gin when the schedule only
+    reads an earlier run and no config was named."""
+    saved = os.path.join(model_dir, "config.gin")
     reuse = not flags.FLAGS["gin_config"].present and "train" not in " ".join(schedule)
-    return [operative] if reuse and os.path.isfile(operative) else _GIN_CONFIG.value
+    return [saved] if reuse and os.path.isfile(saved) else _GIN_CONFIG.value
 
 
 def main(argv):

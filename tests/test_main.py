@@ -1,5 +1,6 @@
 """The command line: a short run, bad input, and a killed run that resumes from its checkpoint."""
 
+import json
 import os
 import re
 import signal
@@ -20,11 +21,20 @@ TINY_BINDINGS = [
     "train.summary_steps = 1",
     "train.sample_steps = 1000",
     "train.singular_value_steps = 1000",
+    "evaluator.num_samples = 100",
+    "evaluator.num_draws = 1",
+    "evaluator.metrics = ('fid', 'inception_score')",
 ]
 
 
-def _command(model_dir, *bindings):
-    command = [sys.executable, "-m", "compare_gan_tf.main", f"--model_dir={model_dir}"]
+def _command(model_dir, *bindings, schedule="train"):
+    command = [
+        sys.executable,
+        "-m",
+        "compare_gan_tf.main",
+        f"--model_dir={model_dir}",
+        f"--schedule={schedule}",
+    ]
     return command + [f"--gin_bindings={b}" for b in TINY_BINDINGS + list(bindings)]
 
 
@@ -36,13 +46,39 @@ def _run(command):
     return subprocess.run(command, capture_output=True, text=True, env=_env(), timeout=300)
 
 
-def test_a_short_run_writes_its_model_dir(tmp_path):
-    result = _run(_command(tmp_path, "train.training_steps = 2"))
+def test_the_default_schedule_trains_scores_and_exports(tmp_path):
+    command = _command(tmp_path, "train.training_steps = 2")
+    command.remove("--schedule=train")  # the default: train_and_eval, then export
+    result = _run(command)
     assert result.returncode == 0, result.stderr[-3000:]
     assert tf.train.latest_checkpoint(str(tmp_path)).endswith("ckpt-2")
     config = (tmp_path / "operative_config.gin").read_text()
     assert "dcgan_generator.ch = 4" in config
-    assert f"in {tmp_path}" in result.stdout
+    rows = [json.loads(line) for line in (tmp_path / "eval" / "results.jsonl").open()]
+    assert [row["step"] for row in rows] == [2]
+    assert rows[0]["settings"]["extractor"] == "digits_classifier"
+    assert f"Step 2 (digits_classifier): fid {rows[0]['scores']['fid']:.4g}" in result.stdout
+    assert (tmp_path / "hub" / "generator" / "saved_model.pb").exists()
+    assert f"Exported the generator to {tmp_path}/hub/generator" in result.stdout
+
+
+def test_later_schedules_reuse_the_runs_operative_config(tmp_path):
+    """eval and truncation_curve without --gin_config read model_dir/operative_config.gin."""
+    assert _run(_command(tmp_path, "train.training_steps = 1")).returncode == 0
+    command = [
+        sys.executable,
+        "-m",
+        "compare_gan_tf.main",
+        f"--model_dir={tmp_path}",
+        "--schedule=eval,truncation_curve",
+        "--gin_bindings=truncation_sweep.thresholds = (0.5, 1.0)",
+    ]
+    result = _run(command)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [json.loads(line) for line in (tmp_path / "eval" / "results.jsonl").open()]
+    assert [row["step"] for row in rows] == [1]
+    assert rows[0]["settings"]["num_fake"] == 100  # the run's own evaluator settings
+    assert (tmp_path / "eval" / "truncation_step_0000001.png").exists()
 
 
 @pytest.mark.parametrize(
@@ -51,7 +87,7 @@ def test_a_short_run_writes_its_model_dir(tmp_path):
         ("--gin_bindings=train.no_such_parameter = 1", "no_such_parameter"),
         ("--gin_bindings=no_such_configurable.x = 1", "no_such_configurable"),
         ("--gin_config=missing.gin", "neither a file nor a shipped config"),
-        ("--schedule=sideways", "sideways"),
+        ("--schedule=train,sideways", "Unknown schedule sideways"),
     ],
 )
 def test_bad_flags_fail_with_one_clear_message_and_write_nothing(tmp_path, flag, message):

@@ -3,9 +3,9 @@
 A study file names one in [objective] metric. To add one, decorate a function here or in any
 module imported before the study runs (tools/run_study.py takes --import=MODULE for that):
 
-    @register_scorer("digits_fid", worst={"fid": 500.0})
-    def digits_fid(experiment, model_dir):
-        return {"fid": ...}
+    @register_scorer("my_metric", worst={"my_score": 0.0})
+    def my_metric(experiment, model_dir):
+        return {"my_score": ...}
 
 `worst` gives the score a diverged trial counts as in the budget curves; without it a diverged
 trial counts as the worst score any trial of the study reached.
@@ -14,8 +14,10 @@ trial counts as the worst score any trial of the study reached.
 import dataclasses
 
 from compare_gan_tf.data import MIXTURES, mode_statistics
+from compare_gan_tf.metrics.evaluator import Evaluator
 from compare_gan_tf.study.definition import StudyFileError
 from compare_gan_tf.training import runner
+from compare_gan_tf.training.evaluation import CheckpointScorer
 
 # VEEGAN (Srivastava et al. 2017) scores the 2-D mixtures on 2,500 generated samples.
 MIXTURE_SAMPLES = 2500
@@ -68,3 +70,11 @@ def mixture_scores(experiment, model_dir):
         "modes_recovered": float(statistics["modes_recovered"]),
         "high_quality_fraction": statistics["high_quality_fraction"],
     }
+
+
+@register_scorer("evaluator")
+def evaluator_scores(experiment, model_dir):
+    """Every score of the gin-configured evaluator (evaluator.extractor and friends) on the
+    trained EMA generator, e.g. the digits FID under digits_sndcgan.gin."""
+    runner.prepare_sampling(experiment.gan)
+    return CheckpointScorer(experiment, Evaluator(), model_dir).score()

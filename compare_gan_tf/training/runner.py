@@ -1,7 +1,8 @@
 """The model_dir runner: trains (resuming from model_dir), writes checkpoints, summaries, samples.
 
-Everything a run writes lands in model_dir: checkpoints (ckpt-N), operative_config.gin,
-TensorBoard summaries under train/, and sample grids under samples/.
+Everything a run writes lands in model_dir: checkpoints (ckpt-N), config.gin (the bindings
+given) and operative_config.gin (those used), TensorBoard summaries under train/, and sample
+grids under samples/.
 """
 
 import os
@@ -168,8 +169,14 @@ def train(
     manager = checkpoint_manager(gan, model_dir, keep_checkpoint_max)
     restore(manager, model_dir)
     if chief:
-        with open(os.path.join(model_dir, "operative_config.gin"), "w") as file:
-            file.write(gin.operative_config_str())
+        # config.gin: every binding given (later schedules reuse it); operative: those used.
+        configs = {
+            "config.gin": gin.config_str(),
+            "operative_config.gin": gin.operative_config_str(),
+        }
+        for name, text in configs.items():
+            with open(os.path.join(model_dir, name), "w") as file:
+                file.write(text)
         writer = tf.summary.create_file_writer(os.path.join(model_dir, "train"))
     else:
         writer = tf.summary.create_noop_writer()

@@ -2,7 +2,7 @@
 
 import os
 
-from compare_gan_tf.training import evaluation, runner
+from compare_gan_tf.training import evaluation, exporting, runner
 
 
 def _scores_line(rows, model_dir):
@@ -38,12 +38,18 @@ def truncation_curve(model_dir):
     return f"Truncation curve written to {evaluation.eval_dir(model_dir)}."
 
 
+def export(model_dir):
+    generator, _ = exporting.export(model_dir)
+    return f"Exported the generator to {generator} (load it with tensorflow_hub.load)."
+
+
 SCHEDULES = {
     "train": train,
     "eval": evaluate,
     "continuous_eval": continuous_eval,
     "train_and_eval": train_and_eval,
     "truncation_curve": truncation_curve,
+    "export": export,
 }
 
 

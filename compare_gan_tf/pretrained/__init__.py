@@ -1,0 +1,10 @@
+"""Hub modules that ship with the package: the digits generator the default config trains.
+
+`DIGITS_GENERATOR` is the path of a class-conditional SNDCGAN (ch 32) trained by
+`python -m compare_gan_tf.main` (digits_sndcgan.gin, 1,200 steps); its scores are in its
+metadata (`json.loads(module.metadata.numpy())["scores"]`).
+"""
+
+import os
+
+DIGITS_GENERATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "digits_sndcgan")
