@@ -126,3 +126,10 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"Resumed from {tmp_path}/ckpt-{saved}" in result.stderr
     assert tf.train.latest_checkpoint(str(tmp_path)).endswith(f"ckpt-{final}")
+
+
+def test_every_schedule_name_has_a_runner():
+    from compare_gan_tf import main
+    from compare_gan_tf.training import schedules
+
+    assert set(main.SCHEDULES) == set(schedules.SCHEDULES)

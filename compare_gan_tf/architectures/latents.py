@@ -37,7 +37,8 @@ def sample_z(shape, seed, prior="normal", truncation=None):
     if truncation is None:
         return tf.random.stateless_normal(shape, seed)
     # Inverse CDF of N(0, 1) on [-t, t]: z = sqrt(2) erfinv(v), v ~ U(-erf(t/sqrt2), erf(t/sqrt2)).
-    edge = tf.math.erf(tf.cast(truncation, tf.float64) / math.sqrt(2.0))
+    # erf(inf) is NaN here; at t = 40 the edge already rounds to 1, as for no truncation.
+    edge = tf.math.erf(tf.minimum(tf.cast(truncation, tf.float64), 40.0) / math.sqrt(2.0))
     v = tf.random.stateless_uniform(shape, seed, minval=-edge, maxval=edge, dtype=tf.float64)
     # With t = inf the edge is 1, and erfinv(-1) = -inf: keep v strictly inside (-1, 1).
     v = tf.clip_by_value(v, -1.0 + 2.0**-52, 1.0 - 2.0**-52)

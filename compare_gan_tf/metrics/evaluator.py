@@ -60,7 +60,7 @@ class Evaluator:
         inception_score_splits=10,
         seed=0,
     ):
-        self.extractor = make_extractor(extractor) if isinstance(extractor, str) else extractor
+        self._extractor = extractor
         self.num_samples = num_samples
         self.num_real = num_real or num_samples
         self.reference_split = reference_split
@@ -69,6 +69,13 @@ class Evaluator:
         self.metrics = check_metrics(metrics)
         self.inception_score_splits = inception_score_splits
         self.seed = seed
+
+    @property
+    def extractor(self):
+        """The feature extractor, loaded on first use (2-D mixtures never need one)."""
+        if isinstance(self._extractor, str):
+            self._extractor = make_extractor(self._extractor)
+        return self._extractor
 
     def settings(self):
         """What is saved with every score so that numbers stay comparable."""

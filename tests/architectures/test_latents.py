@@ -57,3 +57,9 @@ def test_a_tensor_threshold_inside_a_function_gives_the_same_draw():
     np.testing.assert_allclose(
         draw(tf.constant(0.7)), sample_z([6, 2], SEED, "normal", 0.7), rtol=1e-6
     )
+
+
+def test_an_infinite_threshold_inside_a_function_is_the_plain_normal():
+    z = tf.function(lambda t: sample_z([20000], SEED, "normal", t))(tf.constant(float("inf")))
+    assert np.isfinite(z.numpy()).all()
+    assert stats.kstest(z.numpy(), stats.norm.cdf).pvalue > 1e-3
