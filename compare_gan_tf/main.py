@@ -13,14 +13,20 @@ checkpoint); continuous_eval (score checkpoints as they appear); train_and_eval 
 each checkpoint as it is saved); truncation_curve (score the newest checkpoint across truncation
 thresholds); export (the newest checkpoint as hub modules in model_dir/hub). A schedule without
 training reuses model_dir/config.gin (the run's bindings) unless --gin_config is given.
+
+Preemption: on SIGTERM, training finishes its current loop, saves a checkpoint, prints that it
+was preempted and exits with status 75 (EX_TEMPFAIL: retry); rerunning the command resumes.
 """
 
 import os
+import sys
 
 from absl import app, flags
 
 SCHEDULES = ("train", "eval", "continuous_eval", "train_and_eval", "truncation_curve", "export")
 DEFAULT_CONFIG = "digits_sndcgan.gin"
+# sysexits.h's EX_TEMPFAIL ("try again later"): a job runner can tell a preemption from a failure.
+PREEMPTED_STATUS = 75
 SHIPPED_CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gin_configs")
 
 _MODEL_DIR = flags.DEFINE_string(
@@ -93,12 +99,22 @@ def main(argv):
     model_dir = _MODEL_DIR.value
     schedule = check_schedule(_SCHEDULE.value)
     # TensorFlow loads only after the flags parse, so a typo fails fast.
-    from compare_gan_tf.training import schedules
+    from compare_gan_tf.training import runner, schedules
 
     parse_gin(gin_configs(model_dir, schedule), _GIN_BINDINGS.value)
 
-    for name in schedule:
-        print(schedules.run(name, model_dir))
+    try:
+        for name in schedule:
+            print(schedules.run(name, model_dir))
+    except runner.Preempted as preempted:
+        print(
+            f"Preempted (SIGTERM) at step {preempted.step}; its checkpoint is saved in "
+            f"{model_dir}. Rerun this command to resume.",
+            flush=True,
+        )
+        return PREEMPTED_STATUS
+    except runner.ModelDirError as error:
+        sys.exit(str(error))  # the message names the directory and the fix; no traceback
 
 
 def run():

@@ -4,10 +4,13 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import gin  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
+
+from tests.training.tiny_run import TINY_RUN  # noqa: E402
 
 NUM_LOGICAL_CPUS = 4
 
@@ -33,3 +36,12 @@ def _seed():
     """Every test starts from the same random state."""
     keras.utils.set_random_seed(1234)
     np.random.seed(1234)
+
+
+@pytest.fixture
+def tiny_config():
+    """gin holds the tiny dcgan run of tests/training/tiny_run.py, and nothing after the test."""
+    gin.clear_config()
+    gin.parse_config(TINY_RUN)
+    yield
+    gin.clear_config()

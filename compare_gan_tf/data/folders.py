@@ -10,12 +10,21 @@ Labels (`image_folder.labels = True`): the sorted names of the folder's immediat
 that hold images become classes 0..K-1, and every image takes the class of the subfolder it lies
 in, at any depth. Otherwise every label is 0 and the dataset has no classes.
 
-Unreadable files are skipped, not fatal: listing the folder opens every file with Pillow
-(`verify`, which reads the headers and checks PNG checksums without decoding the pixels),
-logs a warning naming each file that fails and one with the count, and leaves them out. A file
-that passes this check but still fails to decode in the pipeline (a truncated JPEG, say) is
-dropped by tf.data with a logged warning. A missing folder, a folder without image files, or one
-whose images are all unreadable raises DatasetNotFoundError.
+Modes are converted, not rejected: grayscale (and gray + alpha) repeats its channel to RGB, RGB
+becomes grayscale with BT.601 luma weights when channels=1, alpha is dropped (not composited),
+palette images are expanded, 16-bit PNGs are scaled to 8 bits (v * 255 / 65535, rounded) and CMYK
+JPEGs become RGB (libjpeg).
+
+Bad files: listing the folder opens every file with Pillow (`verify`, which reads the headers and
+checks PNG checksums without decoding the pixels) and checks that a JPEG ends with its
+end-of-image marker (truncation, which `verify` misses). A file that fails, that is empty or not
+an image, or whose shorter side is below `image_folder.min_size` pixels is a bad file. With
+`image_folder.bad_files = "skip"` (the default) they are left out and one warning gives their
+count and the first few names with the reason; with "fail" that list is a DatasetError. A file
+that passes the check but still fails to decode in the pipeline is dropped by tf.data with a
+logged warning ("skip"), or stops the pipeline with TensorFlow's decode error ("fail"). A missing
+folder, a folder without image files, or one whose images are all bad raises
+DatasetNotFoundError.
 
 Splits: with `image_folder.eval_fraction = 0` (the default) "eval" is the whole folder, as when
 FID is computed against the training images; with a fraction f > 0 a fixed permutation (seed 0)
@@ -42,19 +51,37 @@ from compare_gan_tf.data.base import (
 
 PREFIX = "folder:"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+BAD_FILE_POLICIES = ("skip", "fail")
+# Bad files named in a warning or an error; the count covers the rest.
+SHOWN_BAD_FILES = 5
+# Every JPEG ends with the EOI marker; some writers pad after it, so look at the last bytes.
+_JPEG_END = b"\xff\xd9"
+_JPEG_TAIL_BYTES = 64
 
-# (path, size, mtime) -> None when Pillow can read the file, else the reason it cannot.
+# (path, size, mtime) -> (reason the file cannot be read or None, (width, height) or None).
 _checked = {}
 
 
 @gin.configurable("image_folder")
-def folder_options(labels=False, channels=3, eval_fraction=0.0):
+def folder_options(labels=False, channels=3, eval_fraction=0.0, bad_files="skip", min_size=1):
     """Options for "folder:PATH" datasets (see the module docstring)."""
     if channels not in (1, 3):
         raise DatasetError(f"image_folder.channels must be 1 or 3; got {channels!r}.")
     if not 0.0 <= eval_fraction < 1.0:
         raise DatasetError(f"image_folder.eval_fraction must be in [0, 1); got {eval_fraction!r}.")
-    return {"labels": bool(labels), "channels": channels, "eval_fraction": eval_fraction}
+    if bad_files not in BAD_FILE_POLICIES:
+        raise DatasetError(
+            f"image_folder.bad_files must be one of {BAD_FILE_POLICIES}; got {bad_files!r}."
+        )
+    if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1:
+        raise DatasetError(f"image_folder.min_size must be a positive integer; got {min_size!r}.")
+    return {
+        "labels": bool(labels),
+        "channels": channels,
+        "eval_fraction": eval_fraction,
+        "bad_files": bad_files,
+        "min_size": min_size,
+    }
 
 
 @dataclasses.dataclass
@@ -68,8 +95,8 @@ class FolderListing:
     skipped: list  # (path, reason)
 
 
-def _problem(path):
-    """None when Pillow can open and verify the image file, else the reason it cannot."""
+def _read_check(path):
+    """(None, size) when Pillow can open and verify the image file, else (the reason, None)."""
     from PIL import Image
 
     stat = os.stat(path)
@@ -77,11 +104,34 @@ def _problem(path):
     if key not in _checked:
         try:
             with Image.open(path) as image:
+                size, is_jpeg = image.size, image.format == "JPEG"
                 image.verify()
-            _checked[key] = None
+            if is_jpeg and not _has_jpeg_end(path, stat.st_size):
+                raise OSError("truncated JPEG: no end-of-image marker")
+            _checked[key] = (None, size)
         except Exception as error:  # Pillow raises many types for bad files.
-            _checked[key] = f"{type(error).__name__}: {error}"
+            _checked[key] = (f"{type(error).__name__}: {error}", None)
     return _checked[key]
+
+
+def _has_jpeg_end(path, size):
+    with open(path, "rb") as file:
+        file.seek(max(0, size - _JPEG_TAIL_BYTES))
+        return _JPEG_END in file.read()
+
+
+def _problem(path, min_size):
+    """None when the file is a usable image, else the reason it is not."""
+    reason, size = _read_check(path)
+    if reason is None and min(size) < min_size:
+        reason = f"{size[0]}x{size[1]} px is below image_folder.min_size = {min_size}"
+    return reason
+
+
+def _bad_files_summary(skipped, total, root):
+    shown = "; ".join(f"{path} ({reason})" for path, reason in skipped[:SHOWN_BAD_FILES])
+    more = f"; and {len(skipped) - SHOWN_BAD_FILES} more" if len(skipped) > SHOWN_BAD_FILES else ""
+    return f"{len(skipped)} of {total} image files under {root} are bad: {shown}{more}"
 
 
 def _find_images(root):
@@ -94,7 +144,7 @@ def _find_images(root):
     return found
 
 
-def list_images(root, labels=False):
+def list_images(root, labels=False, bad_files="skip", min_size=1):
     """Lists, checks and labels the images under `root` (see the module docstring)."""
     root = os.path.abspath(os.path.expanduser(root))
     if not os.path.isdir(root):
@@ -121,22 +171,21 @@ def list_images(root, labels=False):
         classes = sorted(set(top))
     files, skipped = [], []
     for path in candidates:
-        reason = _problem(path)
+        reason = _problem(path, min_size)
         if reason is None:
             files.append(path)
         else:
             skipped.append((path, reason))
-            logging.warning("Skipping unreadable image %s (%s).", path, reason)
-    if skipped:
-        logging.warning(
-            "Skipped %d of %d image files under %s that Pillow cannot read.",
-            len(skipped),
-            len(candidates),
-            root,
+    if skipped and bad_files == "fail":
+        raise DatasetError(
+            f"{_bad_files_summary(skipped, len(candidates), root)}. Fix or remove them, or set "
+            'image_folder.bad_files = "skip" to leave them out.'
         )
+    if skipped:
+        logging.warning("Skipped %s.", _bad_files_summary(skipped, len(candidates), root))
     if not files:
         raise DatasetNotFoundError(
-            f"None of the {len(candidates)} image files under {root!r} can be read (first: "
+            f"None of the {len(candidates)} image files under {root!r} can be used (first: "
             f"{skipped[0][0]!r}: {skipped[0][1]}); replace them with valid images."
         )
     index = {name: i for i, name in enumerate(classes)}
@@ -164,7 +213,10 @@ class FolderSource(Source):
 
     def _listing(self):
         options = folder_options()
-        return list_images(self.root, options["labels"]), options
+        listing = list_images(
+            self.root, options["labels"], options["bad_files"], options["min_size"]
+        )
+        return listing, options
 
     def info(self, name, resolution):
         listing, options = self._listing()
@@ -202,7 +254,8 @@ class FolderSource(Source):
 
         dataset = tf.data.Dataset.from_tensor_slices((paths, labels)).shard(num_pipelines, index)
         dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE)
-        dataset = dataset.ignore_errors(log_warning=True)
+        if options["bad_files"] == "skip":
+            dataset = dataset.ignore_errors(log_warning=True)
         return Examples(
             dataset=dataset,
             finalize=preprocessing.to_model_range,

@@ -213,7 +213,10 @@ def train_and_eval(model_dir, experiment=None, evaluator=None):
 
     def score_checkpoint(experiment, step, path):
         runner.prepare_sampling(experiment.gan)
-        rows.append(_score_and_write(scorer, step, path))
+        scores = scorer.score()
+        if path:  # the task that writes model_dir
+            _log(step, scores)
+            rows.append(_write_row(model_dir, step, path, scores, scorer.settings()))
 
     runner.train(model_dir, experiment=scorer.experiment, on_checkpoint=score_checkpoint)
     return rows

@@ -3,12 +3,24 @@
 Everything a run writes lands in model_dir: checkpoints (ckpt-N), config.gin (the bindings
 given) and operative_config.gin (those used), TensorBoard summaries under train/, and sample
 grids under samples/.
+
+Reliability: SIGTERM (a cloud preemption) during train() finishes the current loop, saves a
+checkpoint and raises Preempted; a rerun resumes there. A non-finite loss stops the run, or with
+`train.on_non_finite = "rollback"` restores the last checkpoint and lowers both learning rates.
+A failed write in model_dir (full disk, no permission) raises ModelDirError; the `checkpoint`
+state file is written after a checkpoint's data, so the last complete checkpoint stays the one a
+rerun finds.
 """
 
+import contextlib
+import errno
 import os
+import signal
+import threading
 import time
 
 import gin
+import keras
 import numpy as np
 import tensorflow as tf
 import tqdm
@@ -21,6 +33,7 @@ from compare_gan_tf.training.monitor import top_singular_value_summaries
 from compare_gan_tf.training.samples import save_image_grid, save_scatter_plot
 
 SAMPLE_SEED = (2019, 11)
+NON_FINITE_POLICIES = ("stop", "rollback")
 
 
 def is_chief(strategy):
@@ -34,13 +47,64 @@ def is_chief(strategy):
     return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
 
 
-def checkpoint_manager(gan, model_dir, keep_checkpoint_max=5):
-    """A CheckpointManager over everything `gan` needs to resume (weights, slots, EMA, u, step).
+class Preempted(Exception):  # noqa: N818 (a clean stop, not an error)
+    """train() stopped on SIGTERM after saving the checkpoint of `step`; a rerun resumes there."""
+
+    def __init__(self, step, model_dir):
+        super().__init__(
+            f"Preempted (SIGTERM) at step {step}: saved checkpoint ckpt-{step} in {model_dir}. "
+            "Rerun the same command to resume from it."
+        )
+        self.step = step
+
+
+class ModelDirError(OSError):
+    """A write in model_dir failed (full disk, no permission); earlier checkpoints are intact."""
+
+
+def _model_dir_error(model_dir, error):
+    latest = tf.train.latest_checkpoint(model_dir) if os.path.isdir(model_dir) else None
+    kept = f"the last complete checkpoint, {latest}, is intact" if latest else "none saved"
+    return ModelDirError(
+        getattr(error, "errno", None) or errno.EIO,
+        f"Cannot write to model_dir {model_dir!r} ({type(error).__name__}: {error}); {kept}. "
+        "Free disk space or make the folder writable (or pass another --model_dir), then rerun "
+        "to resume.",
+    )
+
+
+@contextlib.contextmanager
+def _writing_to(model_dir, errors=(OSError, tf.errors.OpError)):
+    """Turns a failed write in model_dir into one ModelDirError naming it and the fix."""
+    try:
+        yield
+    except errors as error:
+        raise _model_dir_error(model_dir, error) from error
+
+
+def _checkpointable_input(iterator):
+    # TF 2.21: only a plain tf.data iterator (one device) is trackable; tf.distribute's
+    # DistributedIterator (MirroredStrategy, TPUStrategy, multi-worker) is not.
+    if not isinstance(iterator, tf.data.Iterator):
+        raise ValueError(
+            f"train.checkpoint_input=True needs a one-device strategy; the input iterator of "
+            f"this strategy ({type(iterator).__name__}) cannot be checkpointed in TensorFlow "
+            f"{tf.__version__}. Set train.checkpoint_input=False."
+        )
+    return iterator
+
+
+def checkpoint_manager(gan, model_dir, keep_checkpoint_max=5, iterator=None):
+    """A CheckpointManager over everything `gan` needs to resume (weights, slots, EMA, u, step),
+    and the input iterator's position (shuffle buffer and cache included) when one is given.
 
     Under multi-worker training every task must save (the save is collective), but only the
     chief writes model_dir; the others write to a scratch folder that `save` then removes.
     """
-    checkpoint = tf.train.Checkpoint(**gan.checkpoint_items())
+    items = gan.checkpoint_items()
+    if iterator is not None:
+        items["input"] = _checkpointable_input(iterator)
+    checkpoint = tf.train.Checkpoint(**items)
     directory = model_dir
     if not is_chief(gan.strategy):
         resolver = gan.strategy.cluster_resolver
@@ -51,7 +115,8 @@ def checkpoint_manager(gan, model_dir, keep_checkpoint_max=5):
 def save(manager, model_dir, step):
     """Saves checkpoint `step`; returns its path, or None on a non-chief task, whose scratch
     copy is deleted right away."""
-    path = manager.save(checkpoint_number=step)
+    with _writing_to(model_dir):
+        path = manager.save(checkpoint_number=step)
     if manager.directory != model_dir:
         tf.io.gfile.rmtree(manager.directory)
         return None
@@ -132,13 +197,85 @@ def _write_summaries(gan, writer, metrics, steps_per_second, with_singular_value
     writer.flush()
 
 
-def _check_finite(metrics, step):
-    bad = [name for name, value in metrics.items() if not np.isfinite(value)]
-    if bad:
-        raise FloatingPointError(
-            f"Non-finite {', '.join(bad)} at step {step}; the last good checkpoint is kept in "
-            "model_dir. Lower the learning rates, add a penalty or spectral norm, and resume."
+def _non_finite(metrics):
+    return [name for name, value in metrics.items() if not np.isfinite(value)]
+
+
+def _non_finite_error(bad, step, rollbacks=0):
+    tried = f" after {rollbacks} rollbacks" if rollbacks else ""
+    return FloatingPointError(
+        f"Non-finite {', '.join(bad)} at step {step}{tried}; the last good checkpoint is kept in "
+        "model_dir. Lower the learning rates, add a penalty or spectral norm, and resume (or set "
+        'train.on_non_finite = "rollback").'
+    )
+
+
+def _check_non_finite_policy(on_non_finite, rollback_lr_factor):
+    if on_non_finite not in NON_FINITE_POLICIES:
+        raise ValueError(
+            f"Unknown train.on_non_finite {on_non_finite!r}; use one of {NON_FINITE_POLICIES}."
         )
+    if on_non_finite == "rollback" and not 0.0 < rollback_lr_factor < 1.0:
+        raise ValueError(
+            f"train.rollback_lr_factor must be in (0, 1) to lower the rates; got "
+            f"{rollback_lr_factor!r}."
+        )
+
+
+def _check_constant_learning_rates(gan):
+    for name, optimizer in (("generator", gan.g_optimizer), ("discriminator", gan.d_optimizer)):
+        # A schedule computes the rate from the step; Keras cannot rescale it in place.
+        if not isinstance(optimizer.learning_rate, keras.Variable):
+            raise ValueError(
+                f'train.on_non_finite = "rollback" needs constant learning rates, but the '
+                f"{name} optimizer uses a schedule; unset {name}/adam.decay_steps or use "
+                '"stop".'
+            )
+
+
+def _roll_back(gan, manager, model_dir, factor, bad, step):
+    """Restores the newest checkpoint, then sets both learning rates to `factor` times the ones
+    that diverged (the restore sets them back to the saved rates); returns the restored step."""
+    optimizers = (gan.g_optimizer, gan.d_optimizer)
+    rates = [float(optimizer.learning_rate) for optimizer in optimizers]
+    if restore(manager, model_dir) is None:
+        raise _non_finite_error(bad, step)
+    for optimizer, rate in zip(optimizers, rates):
+        optimizer.learning_rate = rate * factor
+    restored = int(gan.step.numpy())
+    logging.warning(
+        "Non-finite %s at step %d: rolled back to step %d; learning rates now G %.3g, D %.3g.",
+        ", ".join(bad),
+        step,
+        restored,
+        float(gan.g_optimizer.learning_rate),
+        float(gan.d_optimizer.learning_rate),
+    )
+    return restored
+
+
+@contextlib.contextmanager
+def _stop_requested_by(signum):
+    """Yields an Event that `signum` sets while the block runs; the previous handler is restored
+    after. Python handles signals only in the main thread: elsewhere the event stays unset."""
+    requested = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield requested
+        return
+    previous = signal.signal(signum, lambda *_: requested.set())
+    try:
+        yield requested
+    finally:
+        signal.signal(signum, signal.SIG_DFL if previous is None else previous)
+
+
+def _write_configs(model_dir):
+    # config.gin: every binding given (later schedules reuse it); operative: those used.
+    configs = {"config.gin": gin.config_str(), "operative_config.gin": gin.operative_config_str()}
+    with _writing_to(model_dir):
+        for name, text in configs.items():
+            with open(os.path.join(model_dir, name), "w") as file:
+                file.write(text)
 
 
 @gin.configurable
@@ -151,36 +288,48 @@ def train(
     summary_steps=50,
     singular_value_steps=500,
     sample_steps=500,
+    checkpoint_input=False,
+    on_non_finite="stop",
+    rollback_lr_factor=0.5,
+    max_rollbacks=3,
     experiment=None,
     on_checkpoint=None,
 ):
     """Trains until `training_steps` G updates, resuming from model_dir; returns the Experiment.
 
-    `on_checkpoint(experiment, step, path)` runs on the chief after each checkpoint is saved
-    (train_and_eval scores it there).
+    `on_checkpoint(experiment, step, path)` runs on every task after each checkpoint is saved
+    (path is None on tasks that do not write model_dir): train_and_eval scores it there, on all
+    tasks, since recomputing the EMA generator's statistics is a collective step.
 
     One call of the compiled loop runs `steps_per_loop` steps (like a TPU host loop); summaries,
     checkpoints and samples happen at the loop boundaries that cross their intervals.
+
+    `checkpoint_input=True` also checkpoints the input iterator, so a resumed run sees the batches
+    an uninterrupted one would (one-device strategies only; each checkpoint then holds the
+    shuffle buffer and the in-memory cache: about 15 MB for the 32 px digits).
+    `on_non_finite`: "stop" raises FloatingPointError; "rollback" restores the newest checkpoint,
+    multiplies both (constant) learning rates by `rollback_lr_factor` and goes on, at most
+    `max_rollbacks` times. SIGTERM saves a checkpoint after the current loop and raises
+    Preempted.
     """
-    os.makedirs(model_dir, exist_ok=True)
+    _check_non_finite_policy(on_non_finite, rollback_lr_factor)
+    with _writing_to(model_dir):
+        os.makedirs(model_dir, exist_ok=True)
     experiment = experiment or Experiment()
     gan = experiment.gan
+    if on_non_finite == "rollback":
+        _check_constant_learning_rates(gan)
     chief = is_chief(gan.strategy)
-    manager = checkpoint_manager(gan, model_dir, keep_checkpoint_max)
+    iterator = experiment.distributed_iterator()
+    manager = checkpoint_manager(
+        gan, model_dir, keep_checkpoint_max, iterator if checkpoint_input else None
+    )
     restore(manager, model_dir)
     if chief:
-        # config.gin: every binding given (later schedules reuse it); operative: those used.
-        configs = {
-            "config.gin": gin.config_str(),
-            "operative_config.gin": gin.operative_config_str(),
-        }
-        for name, text in configs.items():
-            with open(os.path.join(model_dir, name), "w") as file:
-                file.write(text)
+        _write_configs(model_dir)
         writer = tf.summary.create_file_writer(os.path.join(model_dir, "train"))
     else:
         writer = tf.summary.create_noop_writer()
-    iterator = experiment.distributed_iterator()
     step = int(gan.step.numpy())
     progress = tqdm.tqdm(
         total=training_steps,
@@ -190,32 +339,50 @@ def train(
         dynamic_ncols=True,
         disable=not chief,
     )
-    while step < training_steps:
-        steps = min(steps_per_loop, training_steps - step)
-        start = time.perf_counter()
-        metrics = {k: float(v) for k, v in gan.train(iterator, tf.constant(steps)).items()}
-        rate = steps / (time.perf_counter() - start)
-        previous, step = step, int(gan.step.numpy())
-        progress.update(step - previous)
-        progress.set_postfix(d_loss=metrics["d_loss"], g_loss=metrics["g_loss"])
-        _check_finite(metrics, step)
+    rollbacks = 0
+    with _stop_requested_by(signal.SIGTERM) as stop_requested, contextlib.closing(progress):
+        while step < training_steps:
+            steps = min(steps_per_loop, training_steps - step)
+            start = time.perf_counter()
+            metrics = {k: float(v) for k, v in gan.train(iterator, tf.constant(steps)).items()}
+            rate = steps / (time.perf_counter() - start)
+            previous, step = step, int(gan.step.numpy())
+            bad = _non_finite(metrics)
+            if bad:
+                if on_non_finite == "stop" or rollbacks == max_rollbacks:
+                    raise _non_finite_error(bad, step, rollbacks)
+                rollbacks += 1
+                step = _roll_back(gan, manager, model_dir, rollback_lr_factor, bad, step)
+                progress.n = step
+                continue
+            progress.update(step - previous)
+            progress.set_postfix(d_loss=metrics["d_loss"], g_loss=metrics["g_loss"])
 
-        def crossed(interval, previous=previous, step=step):
-            return interval and (step // interval > previous // interval or step == training_steps)
+            def crossed(interval, previous=previous, step=step):
+                return interval and (
+                    step // interval > previous // interval or step == training_steps
+                )
 
-        if crossed(summary_steps):
-            _write_summaries(gan, writer, metrics, rate, crossed(singular_value_steps))
-        # Samples first: they set the EMA generator's standing BN statistics, which are saved.
-        if crossed(sample_steps):
-            path, samples = write_samples(experiment, model_dir)
-            if experiment.info.is_image:
-                with writer.as_default(step=step):
-                    tf.summary.image("samples", (samples[:16] + 1.0) / 2.0, max_outputs=16)
-            if path:
-                logging.info("Step %d: wrote %s.", step, path)
-        if crossed(save_checkpoints_steps) or step == training_steps:
-            path = save(manager, model_dir, step)
-            if path and on_checkpoint:
-                on_checkpoint(experiment, step, path)
-    progress.close()
+            if crossed(summary_steps):
+                with _writing_to(model_dir):
+                    _write_summaries(gan, writer, metrics, rate, crossed(singular_value_steps))
+            # Samples first: they set the EMA generator's standing BN statistics, which are saved.
+            if crossed(sample_steps):
+                # OSError only: the PNG writes raise it; an OpError here is sampling's, not disk's.
+                with _writing_to(model_dir, errors=OSError):
+                    path, samples = write_samples(experiment, model_dir)
+                if experiment.info.is_image:
+                    with writer.as_default(step=step):
+                        tf.summary.image("samples", (samples[:16] + 1.0) / 2.0, max_outputs=16)
+                if path:
+                    logging.info("Step %d: wrote %s.", step, path)
+            saved = crossed(save_checkpoints_steps) or step == training_steps
+            if saved:
+                path = save(manager, model_dir, step)
+                if on_checkpoint:
+                    on_checkpoint(experiment, step, path)
+            if stop_requested.is_set():
+                if not saved:
+                    save(manager, model_dir, step)
+                raise Preempted(step, model_dir)
     return experiment

@@ -1,10 +1,14 @@
 """Folders of PNGs written here: labels from subfolders, pixel values, errors, bad files."""
 
+import io
 import logging
+import struct
+import zlib
 
 import gin
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from compare_gan_tf.data import DatasetError, DatasetNotFoundError, dataset_info, make_dataset
@@ -122,15 +126,130 @@ def test_corrupt_files_are_skipped_with_warnings(tmp_path, caplog):
     assert dataset_info(f"folder:{tmp_path}").num_examples["train"] == 2
 
 
-def test_file_that_fails_only_at_decode_is_dropped(tmp_path):
-    rng = np.random.default_rng(0)
+def _png_with_scrambled_pixels(array):
+    """A PNG whose compressed pixels are noise under valid checksums: Pillow's verify passes it,
+    decoding fails."""
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, "PNG")
+    data = buffer.getvalue()
+    start = data.index(b"IDAT") - 4
+    (length,) = struct.unpack(">I", data[start : start + 4])
+    noise = np.random.default_rng(0).integers(0, 256, length, dtype=np.uint8).tobytes()
+    chunk = struct.pack(">I", length) + b"IDAT" + noise
+    chunk += struct.pack(">I", zlib.crc32(b"IDAT" + noise))
+    return data[:start] + chunk + data[start + 12 + length :]
+
+
+def test_file_that_fails_only_at_decode_is_dropped_or_stops_the_pipeline(tmp_path):
     _write(tmp_path / "a.png", _flat(70))
-    _write(tmp_path / "b.jpg", rng.integers(0, 256, (40, 40, 3)).astype(np.uint8))
-    data = (tmp_path / "b.jpg").read_bytes()
-    (tmp_path / "b.jpg").write_bytes(data[: len(data) // 2])  # Pillow's verify passes this.
+    (tmp_path / "b.png").write_bytes(_png_with_scrambled_pixels(_flat(90, (40, 40, 3))))
     images, _ = _everything(f"folder:{tmp_path}", resolution=4)
     assert len(images) == 1
     np.testing.assert_allclose(images[0], 70 / 127.5 - 1.0, atol=1e-5)
+    gin.bind_parameter("image_folder.bad_files", "fail")
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        _everything(f"folder:{tmp_path}", resolution=4)
+
+
+def _jpeg_bytes():
+    buffer = io.BytesIO()
+    noise = np.random.default_rng(0).integers(0, 256, (40, 40, 3)).astype(np.uint8)
+    Image.fromarray(noise).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _png_bytes(array):
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# kind -> (file name, its bytes, the reason the message gives, min_size)
+BAD_FILES = {
+    "corrupt": ("b.png", lambda: b"this is not a png at all", "cannot identify image file", 1),
+    "truncated_png": ("b.png", lambda: _png_bytes(_flat(90))[:60], "Truncated File Read", 1),
+    "truncated_jpeg": ("b.jpg", lambda: _jpeg_bytes()[:1000], "no end-of-image marker", 1),
+    "non_image": ("b.jpg", lambda: b"name,value\nx,1\n", "cannot identify image file", 1),
+    "empty": ("b.gif", lambda: b"", "cannot identify image file", 1),
+    "too_small": ("b.png", lambda: _png_bytes(_flat(90, (3, 5, 3))), "5x3 px is below", 4),
+}
+
+
+def _good_images_and(root, kind):
+    """a.png (50) and c.png (150), flat 20 x 20, and the bad file b.* of `kind` between them."""
+    _write(root / "a.png", _flat(50))
+    _write(root / "c.png", _flat(150))
+    name, contents, reason, min_size = BAD_FILES[kind]
+    (root / name).write_bytes(contents())
+    gin.bind_parameter("image_folder.min_size", min_size)
+    return root / name, reason
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_a_bad_file_is_skipped_and_counted(tmp_path, caplog, kind):
+    bad, reason = _good_images_and(tmp_path, kind)
+    with caplog.at_level(logging.WARNING):
+        images, _ = _everything(f"folder:{tmp_path}", resolution=4)
+    np.testing.assert_allclose(images[:, 0, 0, 0], np.array([50, 150]) / 127.5 - 1.0, atol=1e-5)
+    assert f"Skipped 1 of 3 image files under {tmp_path} are bad: {bad} (" in caplog.text
+    assert reason in caplog.text
+    assert dataset_info(f"folder:{tmp_path}").num_examples["train"] == 2
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_a_bad_file_fails_naming_it_when_asked(tmp_path, kind):
+    bad, reason = _good_images_and(tmp_path, kind)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    gin.bind_parameter("image_folder.bad_files", "fail")
+    with pytest.raises(DatasetError) as raised:
+        make_dataset(f"folder:{tmp_path}", "train", 2)
+    message = str(raised.value)
+    assert message.startswith(f"1 of 3 image files under {tmp_path} are bad: {bad} (")
+    assert reason in message and 'image_folder.bad_files = "skip"' in message
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+
+
+def test_many_bad_files_are_counted_and_the_first_five_named(tmp_path):
+    _write(tmp_path / "good.png", _flat(50))
+    for i in range(7):
+        (tmp_path / f"bad{i}.png").write_bytes(b"")
+    gin.bind_parameter("image_folder.bad_files", "fail")
+    with pytest.raises(DatasetError) as raised:
+        dataset_info(f"folder:{tmp_path}")
+    message = str(raised.value)
+    assert message.startswith(f"7 of 8 image files under {tmp_path} are bad: ")
+    assert "bad4.png" in message and "bad5.png" not in message and "; and 2 more." in message
+
+
+def _tf_png(array):
+    return tf.io.encode_png(tf.constant(array)).numpy()
+
+
+def test_modes_are_converted_not_rejected(tmp_path):
+    """Gray, gray + alpha, RGBA, palette, 16-bit and CMYK files all load as RGB."""
+    rgb = np.array([10, 20, 30], np.uint8)
+    Image.fromarray(_flat(70, (8, 8))).save(tmp_path / "1_gray.png")
+    Image.fromarray(np.full((8, 8, 2), [70, 128], np.uint8), "LA").save(tmp_path / "2_la.png")
+    rgba = np.full((8, 8, 4), [*rgb, 128], np.uint8)
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "3_rgba.png")
+    Image.fromarray(_flat(51)).convert("P").save(tmp_path / "4_palette.png")
+    Image.fromarray(np.full((8, 8), 40000, np.uint16)).save(tmp_path / "5_gray16.png")
+    (tmp_path / "6_rgb16.png").write_bytes(_tf_png(np.full((8, 8, 3), 20000, np.uint16)))
+    Image.fromarray(_flat(50)).convert("CMYK").save(tmp_path / "7_cmyk.jpg", quality=100)
+    gin.bind_parameter("image_folder.bad_files", "fail")
+    images, _ = _everything(f"folder:{tmp_path}", resolution=4)
+    expected = np.array(
+        [
+            [70] * 3,
+            [70] * 3,  # alpha dropped, not composited
+            rgb,
+            [51] * 3,
+            [40000 / 257] * 3,  # 16 bits scaled to 8: v * 255 / 65535
+            [20000 / 257] * 3,
+            [50] * 3,
+        ]
+    )
+    np.testing.assert_allclose(images[:, 0, 0], expected / 127.5 - 1.0, atol=1 / 127.5)
 
 
 def test_only_corrupt_files_is_an_error(tmp_path):

@@ -17,7 +17,6 @@ from compare_gan_tf.metrics.features import FeatureExtractor
 from compare_gan_tf.metrics.results import read_results
 from compare_gan_tf.training import evaluation, runner
 from compare_gan_tf.training.experiment import Experiment
-from tests.training.tiny_run import TINY_RUN
 
 LOGIT_WEIGHTS = np.random.default_rng(0).normal(size=(64, 10))
 
@@ -41,14 +40,6 @@ def tiny_evaluator():
         metrics=("fid", "inception_score", "precision_recall"),
         inception_score_splits=2,
     )
-
-
-@pytest.fixture
-def tiny_config():
-    gin.clear_config()
-    gin.parse_config(TINY_RUN)
-    yield
-    gin.clear_config()
 
 
 def results(model_dir):
