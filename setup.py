@@ -46,6 +46,9 @@ setuptools.setup(
             "nbformat>=5.9,<6",
             "ipykernel>=6.29,<8",
         ],
+        # benchmarks/peer_mimicry.py: the PyTorch peer (uses only torch_mimicry.nets). For the
+        # CPU build, install torch first from PyTorch's CPU wheel index.
+        "benchmarks": ["torch>=2.4", "torch-mimicry==0.1.16"],
     },
     entry_points={"console_scripts": ["compare_gan_tf=compare_gan_tf.main:run"]},
 )
