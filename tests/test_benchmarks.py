@@ -1,0 +1,89 @@
+"""benchmarks/run_all.py --quick in a subprocess: every part writes JSON of the common schema.
+
+The fast test runs the scoring part only (about 40 s on a loaded 2-core machine); the slow one
+runs every part (several minutes, mostly TensorFlow tracing the train steps).
+"""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PART_KEYS = {"schema_version", "name", "quick", "machine", "results", "targets", "notes"}
+TARGET_KEYS = {"name", "value", "limit", "comparison", "pass", "source", "meaning"}
+
+
+def run_all(results_dir, *args):
+    command = [sys.executable, "benchmarks/run_all.py", "--quick", "--results-dir"]
+    process = subprocess.run(
+        [*command, str(results_dir), *args], cwd=ROOT, capture_output=True, text=True
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    return json.loads((results_dir / "all.json").read_text()), process.stdout
+
+
+def check_part(name, part, results_dir):
+    assert set(part) >= PART_KEYS, sorted(part)
+    assert part["name"] == name and part["quick"] is True
+    assert {"cpu_model", "cpu_count", "tensorflow"} <= set(part["machine"])
+    for target in part["targets"]:
+        assert set(target) >= TARGET_KEYS
+        assert target["pass"] in (True, False, None)
+        assert target["comparison"] in ("<=", ">=")
+    assert json.loads((results_dir / f"{name}.json").read_text())["name"] == name
+
+
+def test_scoring_part_writes_schema_and_matches_scipy(tmp_path):
+    combined, stdout = run_all(tmp_path, "--only", "scoring")
+    assert set(combined["parts"]) == {"scoring"}
+    part = combined["parts"]["scoring"]
+    check_part("scoring", part, tmp_path)
+    fid = part["results"]["fid"]
+    # Our FID equals TTUR's scipy.linalg.sqrtm reference on the same features.
+    assert fid["relative_difference"] < 1e-6
+    assert fid["fid_ours"] > 0
+    assert part["results"]["extractors"]["digits_classifier"]["images_per_second"] > 0
+    assert part["results"]["memory"]["features_mib"] == pytest.approx(2 * 2000 * 256 * 4 / 2**20)
+    assert [t["part"] for t in combined["targets"]] == ["scoring", "scoring"]
+    assert "targets" in stdout
+
+
+@pytest.mark.slow
+def test_every_part_runs_quick(tmp_path):
+    combined, _ = run_all(tmp_path)
+    names = [
+        "train_step",
+        "peer_mimicry",
+        "constraints",
+        "scoring",
+        "input_pipeline",
+        "machine_limit",
+        "multi_replica",
+    ]
+    assert list(combined["parts"]) == names
+    for name in names:
+        check_part(name, combined["parts"][name], tmp_path)
+    parts = combined["parts"]
+    steps = parts["train_step"]["results"]
+    assert set(steps) == {"sndcgan", "resnet_cifar", "biggan"}
+    assert all(r["timing"]["tracing_count"] == 1 for r in steps.values())
+    peer = parts["peer_mimicry"]["results"]["peer"]
+    if "skipped" not in peer:
+        # Same networks: equal parameter counts at equal widths.
+        assert peer["g_params"] == steps["resnet_cifar"]["g_params"]
+        assert peer["d_params"] == steps["resnet_cifar"]["d_params"]
+    assert set(parts["constraints"]["results"]["variants"]) == {
+        "none",
+        "sn",
+        "bssn",
+        "wgan_gp",
+        "r1",
+        "gn",
+        "pgn",
+        "cr",
+    }
+    assert parts["machine_limit"]["results"]["flops"]["step"] > 0
+    assert set(parts["multi_replica"]["results"]["devices"]) == {"1", "2", "4"}
