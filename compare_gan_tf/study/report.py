@@ -3,6 +3,7 @@
 import math
 import os
 
+import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -11,6 +12,7 @@ from compare_gan_tf.study.analysis import budget_curves, results_table, setting_
 from compare_gan_tf.study.scorers import SCORERS
 
 TOP_SETTINGS = 10
+LINE_STYLES = ("-", "--", ":", "-.")
 
 
 def plot_budget_curves(curves, score, direction, path):
@@ -18,10 +20,13 @@ def plot_budget_curves(curves, score, direction, path):
     # A bare Figure draws with the Agg canvas and touches no pyplot state.
     figure = Figure(figsize=(7, 4.5), layout="constrained")
     axes = figure.subplots()
-    for method, curve in curves.groupby("method", sort=True):
-        (line,) = axes.plot(curve["budget"], curve["expected_best"], marker=".", label=method)
+    # 20 colours, then a new line style, so no two of up to 80 methods look alike.
+    colours = matplotlib.colormaps["tab20"].colors
+    for index, (method, curve) in enumerate(curves.groupby("method", sort=True)):
+        style = dict(color=colours[index % 20], linestyle=LINE_STYLES[index // 20 % 4])
+        axes.plot(curve["budget"], curve["expected_best"], marker=".", label=method, **style)
         axes.fill_between(
-            curve["budget"], curve["lower"], curve["upper"], color=line.get_color(), alpha=0.2
+            curve["budget"], curve["lower"], curve["upper"], color=style["color"], alpha=0.12
         )
     better = "higher" if direction == "maximize" else "lower"
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
