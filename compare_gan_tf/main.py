@@ -28,6 +28,14 @@ DEFAULT_CONFIG = "digits_sndcgan.gin"
 # sysexits.h's EX_TEMPFAIL ("try again later"): a job runner can tell a preemption from a failure.
 PREEMPTED_STATUS = 75
 SHIPPED_CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gin_configs")
+# train's step counts; the intervals among them may also be None (never).
+STEP_BINDINGS = ("train.training_steps", "train.steps_per_loop")
+INTERVAL_BINDINGS = (
+    "train.save_checkpoints_steps",
+    "train.summary_steps",
+    "train.sample_steps",
+    "train.singular_value_steps",
+)
 
 _MODEL_DIR = flags.DEFINE_string(
     "model_dir", "runs/default", "Directory for everything a run writes; a rerun resumes there."
@@ -75,6 +83,23 @@ def parse_gin(configs, bindings):
         ) from None
 
 
+def check_step_bindings():
+    """A step count bound to a non-integer fails here, not as a TypeError deep in training."""
+    import gin
+
+    for binding in STEP_BINDINGS + INTERVAL_BINDINGS:
+        try:
+            value = gin.query_parameter(binding)
+        except ValueError:  # not bound: the default applies
+            continue
+        allowed_none = binding in INTERVAL_BINDINGS and value is None
+        if not allowed_none and (isinstance(value, bool) or not isinstance(value, int)):
+            raise app.UsageError(
+                f"{binding} must be an integer number of steps, got {value!r}; "
+                f"bind e.g. {binding} = 1000."
+            )
+
+
 def check_schedule(schedule):
     unknown = [name for name in schedule if name not in SCHEDULES]
     if unknown or not schedule:
@@ -99,9 +124,12 @@ def main(argv):
     model_dir = _MODEL_DIR.value
     schedule = check_schedule(_SCHEDULE.value)
     # TensorFlow loads only after the flags parse, so a typo fails fast.
+    from compare_gan_tf.data import DatasetError, DatasetNotFoundError
     from compare_gan_tf.training import runner, schedules
+    from compare_gan_tf.training.experiment import ConfigError
 
     parse_gin(gin_configs(model_dir, schedule), _GIN_BINDINGS.value)
+    check_step_bindings()
 
     try:
         for name in schedule:
@@ -113,8 +141,14 @@ def main(argv):
             flush=True,
         )
         return PREEMPTED_STATUS
-    except runner.ModelDirError as error:
-        sys.exit(str(error))  # the message names the directory and the fix; no traceback
+    except (
+        runner.ModelDirError,
+        runner.WorkerLostError,
+        ConfigError,
+        DatasetError,
+        DatasetNotFoundError,
+    ) as error:
+        sys.exit(str(error))  # the message names the thing and the fix; no traceback
 
 
 def run():

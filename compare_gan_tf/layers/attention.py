@@ -18,7 +18,11 @@ class NonLocalBlock(NormalizableLayer):
 
     def _conv1x1(self, filters):
         conv = keras.layers.Conv2D(
-            filters, 1, use_bias=False, kernel_initializer=self.initializer()
+            filters,
+            1,
+            use_bias=False,
+            kernel_initializer=self.initializer(),
+            dtype=self.dtype_policy,
         )
         return self.normalize(conv)
 
@@ -41,7 +45,7 @@ class NonLocalBlock(NormalizableLayer):
             conv.build(input_shape)
         self.attention_output.build((None, height, width, channels // 2))
         self.gamma = self.add_weight(name="gamma", shape=(), initializer="zeros")
-        self.pool = keras.layers.MaxPooling2D(pool_size=2, strides=2)
+        self.pool = keras.layers.MaxPooling2D(pool_size=2, strides=2, dtype=self.dtype_policy)
 
     def call(self, inputs, training=None):
         batch, height, width = tf.unstack(tf.shape(inputs)[:3])

@@ -10,7 +10,8 @@ class NormalizableLayer(keras.layers.Layer):
     """Stores `spectral_norm` ("none", "sn", "bssn"), `sn_scale` (BSSN's c) and the initializer.
 
     Subclasses give each Dense/Conv/Embedding sublayer `self.initializer()` (a fresh instance, so
-    no two sublayers start equal) and wrap it with `self.normalize(...)`.
+    no two sublayers start equal) and `dtype=self.dtype_policy` (so a mixed-precision policy
+    given to this layer reaches them), and wrap it with `self.normalize(...)`.
     """
 
     def __init__(

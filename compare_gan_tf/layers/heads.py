@@ -18,13 +18,18 @@ class ProjectionHead(NormalizableLayer):
     def __init__(self, num_classes=None, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = num_classes
-        self.linear = self.normalize(keras.layers.Dense(1, kernel_initializer=self.initializer()))
+        self.linear = self.normalize(
+            keras.layers.Dense(1, kernel_initializer=self.initializer(), dtype=self.dtype_policy)
+        )
 
     def build(self, features_shape, labels_shape=None):
         self.linear.build(features_shape)
         if self.num_classes:
             embedding = keras.layers.Embedding(
-                self.num_classes, features_shape[-1], embeddings_initializer=self.initializer()
+                self.num_classes,
+                features_shape[-1],
+                embeddings_initializer=self.initializer(),
+                dtype=self.dtype_policy,
             )
             self.embedding = self.normalize(embedding)
             self.embedding.build((None,))

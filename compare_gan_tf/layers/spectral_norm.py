@@ -187,4 +187,6 @@ def maybe_spectral_norm(layer, mode="none", scale=1.0):
         )
     if mode == "none":
         return layer
-    return SpectralNormalization(layer, bidirectional=mode == "bssn", scale=scale)
+    return SpectralNormalization(
+        layer, bidirectional=mode == "bssn", scale=scale, dtype=layer.dtype_policy
+    )

@@ -11,11 +11,50 @@ from compare_gan_tf.architectures import (
     build_discriminator,
     build_generator,
 )
+from compare_gan_tf.architectures.registry import resolutions
 from compare_gan_tf.objectives import GANObjective
 from compare_gan_tf.training.gan import GAN, adam
 from compare_gan_tf.training.strategy import make_strategy
 
 MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
+
+
+class ConfigError(ValueError):
+    """A gin binding of the run has a wrong type or contradicts the dataset."""
+
+
+def _check_batch_size(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(
+            f"Experiment.batch_size must be a positive integer (the global batch), got "
+            f"{batch_size!r}; bind e.g. Experiment.batch_size = 64."
+        )
+
+
+def _check_resolution(architecture, resolution, dataset_name):
+    supported = resolutions(architecture)
+    if resolution not in supported:
+        sizes = ", ".join(str(size) for size in supported)
+        raise ConfigError(
+            f"Architecture {architecture!r} does not support resolution {resolution} of dataset "
+            f"{dataset_name!r}; set dataset.resolution to one of {sizes}, or pick another "
+            "Experiment.architecture."
+        )
+
+
+def _check_no_num_classes_binding(architecture, num_classes):
+    # gin ignores bindings of arguments the caller passes, so such a binding would silently lose.
+    for model in ("generator", "discriminator"):
+        binding = f"{architecture}_{model}.num_classes"
+        try:
+            bound = gin.query_parameter(binding)
+        except ValueError:
+            continue
+        raise ConfigError(
+            f"{binding} = {bound!r} is set, but the number of classes comes from the dataset "
+            f"({num_classes} here); remove the binding, and use Experiment.conditional = False "
+            "for an unconditional model."
+        )
 
 
 @gin.configurable
@@ -40,6 +79,7 @@ class Experiment:
         seed=547,
         strategy=None,
     ):
+        _check_batch_size(batch_size)
         if mixed_precision not in MIXED_PRECISION:
             raise ValueError(
                 f"Unknown mixed_precision {mixed_precision!r}; use one of {MIXED_PRECISION}."
@@ -53,9 +93,11 @@ class Experiment:
                 f"does not model; use {', '.join(POINT_ARCHITECTURES)} for points and "
                 f"one of {', '.join(ARCHITECTURES)} for images."
             )
+        _check_resolution(architecture, self.info.resolution, self.info.name)
         self.architecture = architecture
         self.resolution = self.info.resolution
         self.num_classes = (self.info.num_classes or None) if conditional else None
+        _check_no_num_classes_binding(architecture, self.num_classes)
         self.batch_size = batch_size
         self.seed = seed
         self.mixed_precision = mixed_precision

@@ -15,6 +15,7 @@ rerun finds.
 import contextlib
 import errno
 import os
+import re
 import signal
 import threading
 import time
@@ -278,6 +279,30 @@ def _write_configs(model_dir):
                 file.write(text)
 
 
+class WorkerLostError(RuntimeError):
+    """A peer of a multi-worker run stopped; the run must be restarted on every worker."""
+
+
+@contextlib.contextmanager
+def _worker_loss_reported(model_dir, step):
+    """Turns the coordination service's "stopped sending heartbeats" error into WorkerLostError.
+
+    A dead peer aborts the collectives of the survivors with UnavailableError (or AbortedError)
+    some 20 s later (TF 2.21's heartbeat timeout), so no collective timeout is needed.
+    """
+    try:
+        yield
+    except (tf.errors.UnavailableError, tf.errors.AbortedError) as error:
+        if "heartbeat" not in error.message:
+            raise
+        tasks = sorted(set(re.findall(r"/job:\w+/replica:\d+/task:(\d+)", error.message)))
+        who = f"worker {', '.join(tasks)}" if tasks else "a worker"
+        raise WorkerLostError(
+            f"{who} stopped responding (no heartbeats) after step {step}; restart all workers "
+            f"to resume from the last checkpoint in {model_dir}."
+        ) from None
+
+
 @gin.configurable
 def train(
     model_dir,
@@ -344,7 +369,8 @@ def train(
         while step < training_steps:
             steps = min(steps_per_loop, training_steps - step)
             start = time.perf_counter()
-            metrics = {k: float(v) for k, v in gan.train(iterator, tf.constant(steps)).items()}
+            with _worker_loss_reported(model_dir, step):
+                metrics = {k: float(v) for k, v in gan.train(iterator, tf.constant(steps)).items()}
             rate = steps / (time.perf_counter() - start)
             previous, step = step, int(gan.step.numpy())
             bad = _non_finite(metrics)

@@ -44,7 +44,7 @@ def _status(code):
     return "still running, killed" if code is None else f"exit code {code}"
 
 
-def _run_workers(model_dir, outputs, logs):
+def _start_workers(model_dir, outputs, logs, steps=STEPS):
     workers = [f"127.0.0.1:{port}" for port in _free_ports(len(outputs))]
     processes = []
     for index, (output, log) in enumerate(zip(outputs, logs)):
@@ -60,13 +60,18 @@ def _run_workers(model_dir, outputs, logs):
         with open(log, "w") as stderr:
             processes.append(
                 subprocess.Popen(
-                    [sys.executable, str(TASK), str(model_dir), str(output), str(STEPS)],
+                    [sys.executable, str(TASK), str(model_dir), str(output), str(steps)],
                     cwd=REPO,
                     env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=stderr,
                 )
             )
+    return processes
+
+
+def _run_workers(model_dir, outputs, logs, steps=STEPS):
+    processes = _start_workers(model_dir, outputs, logs, steps)
     # Wait for both; if one fails, the other would wait for it until the timeout, so stop it.
     deadline = time.monotonic() + TIMEOUT_SECONDS
     try:
@@ -121,3 +126,55 @@ def test_two_workers_train_to_identical_weights(tmp_path):
     assert not [name for name in names if name.startswith(".scratch")], names
     assert [p for p in tmp_path.rglob("samples") if p.is_dir()] == [model_dir / "samples"]
     assert set(os.listdir(model_dir / "samples")) == {"latest.png", f"step_{STEPS:07d}.png"}
+
+
+# TF 2.21's coordination service reports a peer without heartbeats after about 20 s; the bound
+# leaves room for a loaded machine.
+LOST_WORKER_SECONDS = 120
+
+
+def _wait_for(condition, processes, seconds):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        if any(process.poll() is not None for process in processes):
+            return
+        time.sleep(0.5)
+
+
+@pytest.mark.slow  # about 5 minutes on 2 loaded cores: two cluster start-ups and a lost worker
+def test_a_killed_worker_stops_the_other_with_a_clear_error_and_both_resume(tmp_path):
+    model_dir = tmp_path / "model"
+    outputs = [tmp_path / f"worker{i}.npz" for i in range(2)]
+    logs = [tmp_path / f"worker{i}.stderr" for i in range(2)]
+    processes = _start_workers(model_dir, outputs, logs, steps=1000)
+    try:
+        first_checkpoint = model_dir / "ckpt-1.index"
+        _wait_for(first_checkpoint.exists, processes, TIMEOUT_SECONDS)
+        assert first_checkpoint.exists(), f"no checkpoint:\n{_tail(logs[0])}\n{_tail(logs[1])}"
+        processes[1].kill()
+        killed_at = time.monotonic()
+        processes[0].wait(timeout=LOST_WORKER_SECONDS)
+        stopped_after = time.monotonic() - killed_at
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+    assert processes[0].returncode != 0
+    assert stopped_after < LOST_WORKER_SECONDS
+    message = (
+        "WorkerLostError: worker 1 stopped responding (no heartbeats) after step {}; restart all "
+        f"workers to resume from the last checkpoint in {model_dir}."
+    )
+    last_step = int(tf.train.latest_checkpoint(str(model_dir)).rsplit("-", 1)[1])
+    log = _tail(logs[0])
+    assert any(message.format(step) in log for step in range(1, last_step + 1)), log
+
+    saved = model_dir / f"ckpt-{last_step}.index"
+    saved_mtime = saved.stat().st_mtime_ns
+    _run_workers(model_dir, outputs, logs, steps=last_step + 1)
+
+    assert int(np.load(outputs[0])["step"]) == last_step + 1
+    assert tf.train.latest_checkpoint(str(model_dir)) == str(model_dir / f"ckpt-{last_step + 1}")
+    # Resumed, not restarted: the checkpoint of the killed run was not written again.
+    assert saved.stat().st_mtime_ns == saved_mtime
