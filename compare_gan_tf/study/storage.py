@@ -6,9 +6,11 @@ parameters, up to MAX_RETRIES times (Optuna's RetryHeartbeatStaleTrialCallback).
 """
 
 import os
+import time
 import warnings
 
 import optuna
+import sqlalchemy
 
 from compare_gan_tf.study.definition import StudyFileError
 from compare_gan_tf.study.samplers import make_sampler
@@ -17,6 +19,8 @@ DATABASE_NAME = "study.db"
 MAX_RETRIES = 3
 # Seconds a SQLite writer waits for another worker's lock before "database is locked".
 SQLITE_LOCK_TIMEOUT = 60
+# Tries at opening a storage whose schema another worker may be creating at the same moment.
+SCHEMA_ATTEMPTS = 5
 
 
 def default_storage_url(study_dir):
@@ -50,16 +54,24 @@ def open_study(definition, study_dir, storage_url=None):
     means (anything but trials and heartbeat_seconds) is refused.
     """
     os.makedirs(study_dir, exist_ok=True)
-    storage = make_storage(
-        storage_url or default_storage_url(study_dir), definition.heartbeat_seconds
-    )
-    study = optuna.create_study(
-        storage=storage,
-        sampler=make_sampler(definition),
-        study_name=definition.name,
-        direction=definition.direction,
-        load_if_exists=True,
-    )
+    url = storage_url or default_storage_url(study_dir)
+    for attempt in range(SCHEMA_ATTEMPTS):
+        try:
+            storage = make_storage(url, definition.heartbeat_seconds)
+            study = optuna.create_study(
+                storage=storage,
+                sampler=make_sampler(definition),
+                study_name=definition.name,
+                direction=definition.direction,
+                load_if_exists=True,
+            )
+            break
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError):
+            # Workers starting together race to create the schema ("table studies already
+            # exists"); the loser finds it complete on the next try.
+            if attempt == SCHEMA_ATTEMPTS - 1:
+                raise
+            time.sleep(1.0 + attempt)
     stored = study.user_attrs.get("definition")
     if stored is None:
         study.set_user_attr("definition", definition.fingerprint())

@@ -70,7 +70,7 @@ def test_two_workers_on_one_storage_run_distinct_trials(tiny_study, tmp_path):
     study_dir = tmp_path / "study"
     workers = [_start_worker(study_file, study_dir) for _ in range(2)]
     outputs = [worker.communicate(timeout=300)[0] for worker in workers]
-    assert [worker.returncode for worker in workers] == [0, 0], outputs[0][-2000:]
+    assert [worker.returncode for worker in workers] == [0, 0], [out[-2500:] for out in outputs]
 
     definition = load_definition(study_file)
     storage = f"sqlite:///{study_dir / 'study.db'}"
