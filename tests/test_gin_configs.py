@@ -24,7 +24,7 @@ from compare_gan_tf import main
 from compare_gan_tf.architectures import registry
 from compare_gan_tf.data import dataset_info
 from compare_gan_tf.objectives.losses import LOSSES
-from compare_gan_tf.training import runner
+from compare_gan_tf.training import evaluation, runner
 
 CONFIGS = sorted(glob.glob(os.path.join(main.SHIPPED_CONFIGS, "*.gin")))
 COMPARE_GAN_CONFIGS = (
@@ -34,6 +34,8 @@ COMPARE_GAN_CONFIGS = (
     "resnet_lsun-bedroom128.gin",
     "sndcgan_celebahq128.gin",
 )
+# Bindings the scoring schedules read, not training (tests/test_main.py runs them).
+SCORING_SELECTOR = "evaluator."
 # What a config must say about itself (the rest may be left to the library's defaults).
 IDENTITY = (
     "dataset.name",
@@ -213,7 +215,7 @@ def test_config_trains_what_it_says(clean_gin, mock_tfds, eagerly, tmp_path, pat
     # The run trained the file's model: every binding not overridden is operative, unchanged.
     operative = _bindings(tmp_path / "operative_config.gin")
     for key, value in file_bindings.items():
-        if key in overrides:
+        if key in overrides or key.startswith(SCORING_SELECTOR):
             continue
         decided = _matches(key, operative, file_bindings)
         assert decided, f"{key} = {value!r} of {path} was never used by the run"
@@ -221,6 +223,11 @@ def test_config_trains_what_it_says(clean_gin, mock_tfds, eagerly, tmp_path, pat
             assert used == value, f"{name} ran with {used!r}, but {path} says {value!r}"
     for key, value in overrides.items():
         assert operative[key] == value, f"the override {key} = {value!r} did not apply"
+    # The scoring settings build the evaluator they name.
+    scoring = {k: v for k, v in file_bindings.items() if k.startswith(SCORING_SELECTOR)}
+    if scoring:
+        settings = evaluation.Evaluator().settings()
+        assert settings["num_fake"] == scoring.get("evaluator.num_samples", settings["num_fake"])
     # ... and the objects built agree with it.
     assert experiment.architecture == architecture
     model_class = gin.get_configurable(f"{architecture}_generator").model_class
@@ -244,7 +251,7 @@ def test_config_trains_what_it_says(clean_gin, mock_tfds, eagerly, tmp_path, pat
         assert np.all(np.isfinite(list(scalars[tag].values()))), (tag, scalars[tag])
 
     # The averaged generator samples the dataset's shape (images in [-1, 1]).
-    samples = runner.sample_images(gan, BATCH_SIZE, standing_batches=1)
+    samples = runner.sample_images(gan, BATCH_SIZE)
     assert samples.shape == (BATCH_SIZE, *info.shape)
     assert np.all(np.isfinite(samples))
     if info.is_image:
