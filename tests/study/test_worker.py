@@ -44,7 +44,7 @@ def test_a_killed_study_restarts_and_records_each_trial_once(tiny_study, tmp_pat
     worker.wait()
 
     definition = load_definition(study_file)
-    caplog.set_level("INFO")
+    caplog.set_level("INFO", logger="absl")  # whatever verbosity earlier tests left
     study = optimize(definition, str(study_dir))
 
     trials = study.get_trials()
