@@ -45,3 +45,10 @@ def tiny_config():
     gin.parse_config(TINY_RUN)
     yield
     gin.clear_config()
+
+
+@pytest.fixture
+def quiet_tiny_config(tiny_config):
+    """tiny_config without sample grids or singular-value summaries (faster steps)."""
+    gin.bind_parameter("train.sample_steps", 0)
+    gin.bind_parameter("train.singular_value_steps", 0)

@@ -68,15 +68,12 @@ class CheckpointScorer:
         self.experiment = experiment
         self.evaluator = evaluator
         self.model_dir = model_dir
-        self.checkpoint = tf.train.Checkpoint(**experiment.gan.checkpoint_items())
         self._reference = None
         generator = experiment.gan.ema.average
         self._generate_fn = tf.function(lambda z, labels: generator(z, labels, training=False))
 
     def restore(self, path):
-        self.checkpoint.restore(path).assert_existing_objects_matched()
-        runner.prepare_sampling(self.experiment.gan)
-        return int(self.experiment.gan.step.numpy())
+        return runner.restore_for_sampling(self.experiment.gan, path)
 
     def reference(self):
         """The real features, computed once per process."""

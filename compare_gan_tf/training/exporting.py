@@ -38,9 +38,7 @@ def export(model_dir, experiment=None):
         )
     experiment = experiment or Experiment()
     gan = experiment.gan
-    tf.train.Checkpoint(**gan.checkpoint_items()).restore(path).assert_existing_objects_matched()
-    runner.prepare_sampling(gan)
-    step = int(gan.step.numpy())
+    step = runner.restore_for_sampling(gan, path)
     config = pathlib.Path(model_dir, "operative_config.gin")
     metadata = {
         "dataset": experiment.info.name,

@@ -133,6 +133,14 @@ def restore(manager, model_dir):
     return path
 
 
+def restore_for_sampling(gan, path):
+    """Restores checkpoint `path` into `gan` for sampling (scoring, export): weights and step,
+    then the EMA generator's standing BN statistics; returns the step."""
+    tf.train.Checkpoint(**gan.checkpoint_items()).restore(path).assert_existing_objects_matched()
+    prepare_sampling(gan)
+    return int(gan.step.numpy())
+
+
 def prepare_sampling(gan, seed=SAMPLE_SEED, standing_batches=8):
     """Recomputes the EMA generator's BN statistics from fixed latents ("standing statistics").
 

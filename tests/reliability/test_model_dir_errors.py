@@ -3,27 +3,15 @@
 import errno
 import os
 
-import gin
 import pytest
 import tensorflow as tf
 from tensorflow.python.checkpoint import checkpoint_management
 
 from compare_gan_tf.training import runner
 from compare_gan_tf.training.experiment import Experiment
-from tests.training.tiny_run import TINY_RUN
-
-CONFIG = TINY_RUN + "train.sample_steps = 0\ntrain.singular_value_steps = 0\n"
 
 
-@pytest.fixture
-def tiny_config():
-    gin.clear_config()
-    gin.parse_config(CONFIG)
-    yield
-    gin.clear_config()
-
-
-def test_a_model_dir_inside_a_file_is_refused_before_training(tiny_config, tmp_path):
+def test_a_model_dir_inside_a_file_is_refused_before_training(quiet_tiny_config, tmp_path):
     (tmp_path / "notes.txt").write_text("a file, not a folder")
     model_dir = str(tmp_path / "notes.txt" / "run")
     with pytest.raises(runner.ModelDirError) as raised:
@@ -33,7 +21,7 @@ def test_a_model_dir_inside_a_file_is_refused_before_training(tiny_config, tmp_p
     assert "none saved" in message and "pass another --model_dir" in message
 
 
-def test_a_model_dir_without_permission_is_refused(tiny_config, tmp_path, monkeypatch):
+def test_a_model_dir_without_permission_is_refused(quiet_tiny_config, tmp_path, monkeypatch):
     # Tests run as root here, which chmod cannot lock out: simulate the refusal instead.
     def refuse(path, exist_ok=False):
         raise PermissionError(errno.EACCES, "Permission denied", path)
@@ -44,7 +32,7 @@ def test_a_model_dir_without_permission_is_refused(tiny_config, tmp_path, monkey
 
 
 def test_a_full_disk_while_saving_keeps_the_last_complete_checkpoint(
-    tiny_config, tmp_path, monkeypatch
+    quiet_tiny_config, tmp_path, monkeypatch
 ):
     record_state = checkpoint_management.update_checkpoint_state_internal
 

@@ -9,18 +9,8 @@ import tensorflow as tf
 
 from compare_gan_tf.training import runner
 from compare_gan_tf.training.experiment import Experiment
-from tests.training.tiny_run import TINY_RUN
 
-CONFIG = TINY_RUN + "train.sample_steps = 0\ntrain.singular_value_steps = 0\n"
 ADAM_DEFAULT_RATE = 2e-4
-
-
-@pytest.fixture
-def tiny_config():
-    gin.clear_config()
-    gin.parse_config(CONFIG)
-    yield
-    gin.clear_config()
 
 
 def _diverging_above(experiment, rate, from_step=2):
@@ -44,7 +34,7 @@ def _rates(gan):
 
 
 def test_rollback_restores_the_last_checkpoint_halves_the_rates_and_finishes(
-    tiny_config, tmp_path, caplog
+    quiet_tiny_config, tmp_path, caplog
 ):
     experiment = _diverging_above(Experiment(), rate=1.5e-4)
     with caplog.at_level(logging.WARNING):
@@ -63,7 +53,7 @@ def test_rollback_restores_the_last_checkpoint_halves_the_rates_and_finishes(
     np.testing.assert_allclose(_rates(fresh.gan), [ADAM_DEFAULT_RATE / 2] * 2, rtol=1e-6)
 
 
-def test_rollback_gives_up_after_max_rollbacks(tiny_config, tmp_path):
+def test_rollback_gives_up_after_max_rollbacks(quiet_tiny_config, tmp_path):
     experiment = _diverging_above(Experiment(), rate=0.0)
     diverged = r"Non-finite d_loss.* at step 3 after 2 rollbacks"
     with pytest.raises(FloatingPointError, match=diverged):
@@ -79,7 +69,7 @@ def test_rollback_gives_up_after_max_rollbacks(tiny_config, tmp_path):
     assert tf.train.latest_checkpoint(str(tmp_path)).endswith("ckpt-2")
 
 
-def test_stop_names_the_step_and_the_terms_and_keeps_the_checkpoint(tiny_config, tmp_path):
+def test_stop_names_the_step_and_the_terms_and_keeps_the_checkpoint(quiet_tiny_config, tmp_path):
     experiment = _diverging_above(Experiment(), rate=0.0)
     with pytest.raises(FloatingPointError) as raised:
         runner.train(str(tmp_path), training_steps=5, experiment=experiment)
@@ -104,7 +94,7 @@ def test_stop_names_the_step_and_the_terms_and_keeps_the_checkpoint(tiny_config,
     ],
 )
 def test_bad_non_finite_settings_are_refused_before_training(
-    tiny_config, tmp_path, bindings, message
+    quiet_tiny_config, tmp_path, bindings, message
 ):
     gin.parse_config(bindings)
     with pytest.raises(ValueError, match=message):
