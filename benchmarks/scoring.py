@@ -8,10 +8,11 @@
    32 px): a stand-in of the same size as the real FID Inception network, whose file is not here.
 3. Peak memory of scoring 50,000 samples' 2048-d features per set: features are generated in
    batches into preallocated arrays (no images held), in a child process, measured with
-   resource.getrusage maxrss and tracemalloc.
+   /proc/self/status (VmRSS, VmHWM) and tracemalloc.
 """
 
 import json
+import pathlib
 import subprocess
 import sys
 import time
@@ -107,15 +108,25 @@ def extractor_throughput(quick):
     }
 
 
+def _status_kib(field):
+    """A field of /proc/self/status in KiB: VmRSS (resident now) or VmHWM (its peak).
+
+    Not getrusage's ru_maxrss: Linux carries the parent's peak over exec into it.
+    """
+    for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
 def memory_child(num, dim, batch=1000):
     """Prints JSON: peak memory of FID on two [num, dim] feature sets generated in batches."""
-    import resource
     import tracemalloc
 
     from compare_gan_tf.metrics import fid_from_features
 
     rng = np.random.default_rng(0)
-    baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline_kib = _status_kib("VmRSS")
     tracemalloc.start()
     sets = []
     for shift in (0.0, 0.1):
@@ -126,7 +137,7 @@ def memory_child(num, dim, batch=1000):
         sets.append(features)
     fid, seconds = common.timed(lambda: fid_from_features(*sets))
     _, traced_peak = tracemalloc.get_traced_memory()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kib = _status_kib("VmHWM")
     mib = 1024**2
     result = {
         "num_samples": num,
@@ -134,9 +145,10 @@ def memory_child(num, dim, batch=1000):
         "fid": fid,
         "fid_seconds": seconds,
         "features_mib": 2 * num * dim * 4 / mib,
-        # Peak resident memory of the process after scoring minus before (both maxrss).
-        "peak_rss_mib": peak_kb / 1024,
-        "peak_rss_increase_mib": (peak_kb - baseline_kb) / 1024,
+        # Peak resident memory of the process, and that peak minus the resident memory after
+        # the imports (before any feature was made).
+        "peak_rss_mib": peak_kib / 1024,
+        "peak_rss_increase_mib": (peak_kib - baseline_kib) / 1024,
         # Peak of the Python/numpy allocations during generation and scoring.
         "tracemalloc_peak_mib": traced_peak / mib,
     }

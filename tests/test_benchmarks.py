@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+from benchmarks import report
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PART_KEYS = {"schema_version", "name", "quick", "machine", "results", "targets", "notes"}
 TARGET_KEYS = {"name", "value", "limit", "comparison", "pass", "source", "meaning"}
@@ -49,6 +51,17 @@ def test_scoring_part_writes_schema_and_matches_scipy(tmp_path):
     assert part["results"]["memory"]["features_mib"] == pytest.approx(2 * 2000 * 256 * 4 / 2**20)
     assert [t["part"] for t in combined["targets"]] == ["scoring", "scoring"]
     assert "targets" in stdout
+
+    # The doc's results block is rewritten from the JSON; the text around it stays.
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(f"# Benchmarks\nbefore\n{report.BEGIN}\nold\n{report.END}\nafter\n")
+    doc.write_text(report.replace_block(doc.read_text(), report.render(combined)))
+    text = doc.read_text()
+    assert text.startswith("# Benchmarks\nbefore\n") and text.endswith(f"{report.END}\nafter\n")
+    assert "old" not in text and "### scoring" in text and "| FID ours / reference |" in text
+    assert f"| {fid['fid_ours']:.4g} | {fid['fid_reference']:.4g} |" in text
+    with pytest.raises(ValueError, match="no results block"):
+        report.replace_block("# Benchmarks\n", "tables")
 
 
 @pytest.mark.slow

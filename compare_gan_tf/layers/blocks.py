@@ -22,7 +22,11 @@ class _Block(NormalizableLayer):
 
     def conv(self, filters, kernel_size):
         layer = keras.layers.Conv2D(
-            filters, kernel_size, padding="same", kernel_initializer=self.initializer()
+            filters,
+            kernel_size,
+            padding="same",
+            kernel_initializer=self.initializer(),
+            dtype=self.dtype_policy,
         )
         return self.normalize(layer)
 
@@ -49,11 +53,17 @@ class _GeneratorBlock(_Block):
         self.normalization = normalization
         self.num_classes = num_classes
         self.synchronized = synchronized
-        self.upsampling = keras.layers.UpSampling2D(2, interpolation="nearest")
+        self.upsampling = keras.layers.UpSampling2D(
+            2, interpolation="nearest", dtype=self.dtype_policy
+        )
 
     def norm(self):
         return generator_norm(
-            self.normalization, self.num_classes, self.spectral_norm, self.synchronized
+            self.normalization,
+            self.num_classes,
+            self.spectral_norm,
+            self.synchronized,
+            dtype=self.dtype_policy,
         )
 
     def maybe_upsample(self, x):
@@ -151,7 +161,7 @@ class _DiscriminatorBlock(_Block):
     def __init__(self, filters, downsample=True, **kwargs):
         super().__init__(filters, **kwargs)
         self.downsample = downsample
-        self.pooling = keras.layers.AveragePooling2D(2)
+        self.pooling = keras.layers.AveragePooling2D(2, dtype=self.dtype_policy)
 
     def maybe_downsample(self, x):
         return self.pooling(x) if self.downsample else x
@@ -176,8 +186,8 @@ class DiscriminatorResBlock(_DiscriminatorBlock):
         super().__init__(filters, **kwargs)
         self.optimized = optimized
         self.normalization = normalization
-        self.norm1 = discriminator_norm(normalization)
-        self.norm2 = discriminator_norm(normalization)
+        self.norm1 = discriminator_norm(normalization, dtype=self.dtype_policy)
+        self.norm2 = discriminator_norm(normalization, dtype=self.dtype_policy)
         self.conv1 = self.conv(filters, 3)
         self.conv2 = self.conv(filters, 3)
 

@@ -11,10 +11,15 @@ import tensorflow as tf
 from compare_gan_tf.layers.base import NormalizableLayer
 
 
-def _standardizer(momentum, epsilon, synchronized):
+def _standardizer(momentum, epsilon, synchronized, dtype):
     """Batch norm without affine parameters; the subclasses supply gain and bias."""
     return keras.layers.BatchNormalization(
-        momentum=momentum, epsilon=epsilon, center=False, scale=False, synchronized=synchronized
+        momentum=momentum,
+        epsilon=epsilon,
+        center=False,
+        scale=False,
+        synchronized=synchronized,
+        dtype=dtype,
     )
 
 
@@ -32,11 +37,13 @@ class _ModulatedBatchNorm(NormalizableLayer):
         self.momentum = momentum
         self.epsilon = epsilon
         self.synchronized = synchronized
-        self.standardize = _standardizer(momentum, epsilon, synchronized)
+        self.standardize = _standardizer(momentum, epsilon, synchronized, self.dtype_policy)
 
     def dense(self, units, **kwargs):
         return self.normalize(
-            keras.layers.Dense(units, kernel_initializer=self.initializer(), **kwargs)
+            keras.layers.Dense(
+                units, kernel_initializer=self.initializer(), dtype=self.dtype_policy, **kwargs
+            )
         )
 
     def gain_and_bias(self, condition, training):
@@ -73,7 +80,7 @@ class ConditionalBatchNorm(_ModulatedBatchNorm):
     def _condition_map(self, channels):
         if self.num_classes:
             return keras.layers.Embedding(
-                self.num_classes, channels, embeddings_initializer="zeros"
+                self.num_classes, channels, embeddings_initializer="zeros", dtype=self.dtype_policy
             )
         return self.dense(channels, use_bias=False)
 
@@ -132,34 +139,39 @@ GENERATOR_NORMALIZATIONS = ("none", "batch", "conditional", "self_modulated")
 DISCRIMINATOR_NORMALIZATIONS = ("none", "batch", "layer")
 
 
-def generator_norm(kind, num_classes=None, spectral_norm="none", synchronized=False):
-    """A generator normalization layer by name, or None for "none"."""
+def generator_norm(kind, num_classes=None, spectral_norm="none", synchronized=False, dtype=None):
+    """A generator normalization layer by name, or None for "none"; `dtype` is its policy."""
     if kind == "none":
         return None
     if kind == "batch":
-        return keras.layers.BatchNormalization(epsilon=1e-5, synchronized=synchronized)
+        return keras.layers.BatchNormalization(epsilon=1e-5, synchronized=synchronized, dtype=dtype)
     if kind == "conditional":
         return ConditionalBatchNorm(
-            num_classes=num_classes, spectral_norm=spectral_norm, synchronized=synchronized
+            num_classes=num_classes,
+            spectral_norm=spectral_norm,
+            synchronized=synchronized,
+            dtype=dtype,
         )
     if kind == "self_modulated":
-        return SelfModulationBatchNorm(spectral_norm=spectral_norm, synchronized=synchronized)
+        return SelfModulationBatchNorm(
+            spectral_norm=spectral_norm, synchronized=synchronized, dtype=dtype
+        )
     raise ValueError(
         f"Unknown generator normalization {kind!r}; "
         f"use one of {', '.join(GENERATOR_NORMALIZATIONS)}."
     )
 
 
-def discriminator_norm(kind):
-    """A discriminator normalization layer by name, or None for "none"."""
+def discriminator_norm(kind, dtype=None):
+    """A discriminator normalization layer by name, or None for "none"; `dtype` is its policy."""
     if kind == "none":
         return None
     if kind == "batch":
-        return keras.layers.BatchNormalization(epsilon=1e-5)
+        return keras.layers.BatchNormalization(epsilon=1e-5, dtype=dtype)
     if kind == "layer":
         # Layer norm over (H, W, C) with a per-channel gain and bias, as in Gulrajani et al. 2017
         # and the compare_gan study; keras LayerNormalization would normalize each pixel alone.
-        return keras.layers.GroupNormalization(groups=1, epsilon=1e-5)
+        return keras.layers.GroupNormalization(groups=1, epsilon=1e-5, dtype=dtype)
     raise ValueError(
         f"Unknown discriminator normalization {kind!r}; "
         f"use one of {', '.join(DISCRIMINATOR_NORMALIZATIONS)}."

@@ -60,13 +60,18 @@ def _check_statistics(mu, sigma, name):
 def trace_sqrt_product(sigma1, sigma2):
     """Tr(sqrt(sigma1 @ sigma2)) for symmetric positive semi-definite matrices, in float64.
 
-    sigma1 @ sigma2 is similar to sqrt(sigma1) @ sigma2 @ sqrt(sigma1), which is symmetric PSD,
-    so the trace is the sum of the square roots of that matrix's eigenvalues. Eigenvalues that
-    rounding pushes slightly below zero are clipped to zero.
+    With sigma1 = L L^T (Cholesky), sigma1 @ sigma2 = L (L^T sigma2 L) L^-1 is similar to the
+    symmetric PSD matrix L^T sigma2 L, so the trace is the sum of the square roots of that
+    matrix's eigenvalues. A singular sigma1 (fewer samples than dimensions, say) has no Cholesky
+    factor; its symmetric square root from eigh then takes L's place, by the same similarity.
+    Eigenvalues that rounding pushes slightly below zero are clipped to zero.
     """
-    eigenvalues, eigenvectors = np.linalg.eigh(sigma1)
-    sqrt_sigma1 = (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
-    inner = sqrt_sigma1 @ sigma2 @ sqrt_sigma1
+    try:
+        factor = np.linalg.cholesky(sigma1)  # n^3 / 3 flops, against eigh's ~9 n^3
+    except np.linalg.LinAlgError:
+        eigenvalues, eigenvectors = np.linalg.eigh(sigma1)
+        factor = (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
+    inner = factor.T @ sigma2 @ factor
     inner = (inner + inner.T) / 2.0
     return float(np.sqrt(np.clip(np.linalg.eigvalsh(inner), 0.0, None)).sum())
 

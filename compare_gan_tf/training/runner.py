@@ -5,7 +5,8 @@ given) and operative_config.gin (those used), TensorBoard summaries under train/
 grids under samples/.
 
 Reliability: SIGTERM (a cloud preemption) during train() finishes the current loop, saves a
-checkpoint and raises Preempted; a rerun resumes there. A non-finite loss stops the run, or with
+checkpoint and raises Preempted; a rerun resumes there. Under multi-worker training, SIGTERM to
+any one worker stops them all at the same step. A non-finite loss stops the run, or with
 `train.on_non_finite = "rollback"` restores the last checkpoint and lowers both learning rates.
 A failed write in model_dir (full disk, no permission) raises ModelDirError; the `checkpoint`
 state file is written after a checkpoint's data, so the last complete checkpoint stays the one a
@@ -210,12 +211,18 @@ def _non_finite(metrics):
     return [name for name, value in metrics.items() if not np.isfinite(value)]
 
 
-def _non_finite_error(bad, step, rollbacks=0):
+def _non_finite_error(bad, step, model_dir, rollbacks=0):
     tried = f" after {rollbacks} rollbacks" if rollbacks else ""
+    latest = tf.train.latest_checkpoint(model_dir)
+    if latest:
+        kept = f"the last good checkpoint, {os.path.basename(latest)}, is kept in {model_dir}"
+        fix = "and resume (or set"
+    else:
+        kept = "no checkpoint was saved before it, so there is nothing to resume from"
+        fix = "and start again (or save checkpoints more often and set"
     return FloatingPointError(
-        f"Non-finite {', '.join(bad)} at step {step}{tried}; the last good checkpoint is kept in "
-        "model_dir. Lower the learning rates, add a penalty or spectral norm, and resume (or set "
-        'train.on_non_finite = "rollback").'
+        f"Non-finite {', '.join(bad)} at step {step}{tried}; {kept}. Lower the learning rates, "
+        f'add a penalty or spectral norm, {fix} train.on_non_finite = "rollback").'
     )
 
 
@@ -248,7 +255,7 @@ def _roll_back(gan, manager, model_dir, factor, bad, step):
     optimizers = (gan.g_optimizer, gan.d_optimizer)
     rates = [float(optimizer.learning_rate) for optimizer in optimizers]
     if restore(manager, model_dir) is None:
-        raise _non_finite_error(bad, step)
+        raise _non_finite_error(bad, step, model_dir)
     for optimizer, rate in zip(optimizers, rates):
         optimizer.learning_rate = rate * factor
     restored = int(gan.step.numpy())
@@ -285,6 +292,30 @@ def _write_configs(model_dir):
         for name, text in configs.items():
             with open(os.path.join(model_dir, name), "w") as file:
                 file.write(text)
+
+
+def _is_multi_worker(strategy):
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) or resolver is None:
+        return False
+    return sum(len(tasks) for tasks in resolver.cluster_spec().as_dict().values()) > 1
+
+
+@tf.function
+def _sum_over_replicas(strategy, value):
+    per_replica = strategy.run(lambda: tf.identity(value))
+    return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+
+
+def _stop_agreed(strategy, requested):
+    """Whether any worker got SIGTERM. Workers must stop at the same step, since the final save
+    is collective, and a preemption may signal one host only; so the flag is summed over the
+    cluster at every loop boundary (one scalar all-reduce, only under multi-worker training).
+    tf.distribute's PreemptionCheckpointHandler agrees too, but through its own run counter and
+    checkpoint managers, which would bypass the chief-only writes of `save`."""
+    if not _is_multi_worker(strategy):
+        return requested
+    return float(_sum_over_replicas(strategy, tf.constant(float(requested)))) > 0
 
 
 class WorkerLostError(RuntimeError):
@@ -342,8 +373,8 @@ def train(
     shuffle buffer and the in-memory cache: about 15 MB for the 32 px digits).
     `on_non_finite`: "stop" raises FloatingPointError; "rollback" restores the newest checkpoint,
     multiplies both (constant) learning rates by `rollback_lr_factor` and goes on, at most
-    `max_rollbacks` times. SIGTERM saves a checkpoint after the current loop and raises
-    Preempted.
+    `max_rollbacks` times. SIGTERM (to any worker of a cluster) saves a checkpoint after the
+    current loop and raises Preempted.
     """
     _check_non_finite_policy(on_non_finite, rollback_lr_factor)
     with _writing_to(model_dir):
@@ -384,7 +415,7 @@ def train(
             bad = _non_finite(metrics)
             if bad:
                 if on_non_finite == "stop" or rollbacks == max_rollbacks:
-                    raise _non_finite_error(bad, step, rollbacks)
+                    raise _non_finite_error(bad, step, model_dir, rollbacks)
                 rollbacks += 1
                 step = _roll_back(gan, manager, model_dir, rollback_lr_factor, bad, step)
                 progress.n = step
@@ -415,7 +446,9 @@ def train(
                 path = save(manager, model_dir, step)
                 if on_checkpoint:
                     on_checkpoint(experiment, step, path)
-            if stop_requested.is_set():
+            with _worker_loss_reported(model_dir, step):
+                stop = _stop_agreed(gan.strategy, stop_requested.is_set())
+            if stop:
                 if not saved:
                     save(manager, model_dir, step)
                 raise Preempted(step, model_dir)

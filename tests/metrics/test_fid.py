@@ -9,6 +9,7 @@ from compare_gan_tf.metrics import (
     fid_from_features,
     fid_from_statistics,
     intra_class_fid,
+    trace_sqrt_product,
 )
 
 
@@ -69,6 +70,22 @@ def test_identical_sets_give_zero(num_samples):
     value = fid_from_features(features, features.copy())
     assert 0.0 <= value < 1e-8 * np.trace(np.cov(features, rowvar=False))
     assert fid_from_features(features, features + 1.0) == pytest.approx(32.0, rel=1e-6)
+
+
+# scipy warns that sqrtm of the singular product "might be inaccurate"; it agrees here.
+@pytest.mark.filterwarnings("ignore:Matrix is singular")
+@pytest.mark.parametrize("rank", [8, 5])  # 5: sigma1 is singular, so it has no Cholesky factor
+def test_trace_sqrt_product_matches_scipy_sqrtm(rank):
+    rng = np.random.default_rng(8)
+    basis = rng.normal(size=(8, 8))
+    basis[rank:] = 0.0  # exact zero rows and columns in sigma1
+    sigma1 = basis @ basis.T
+    sigma2 = np.cov(rng.normal(size=(100, 8)) @ rng.normal(size=(8, 8)), rowvar=False)
+    if rank < 8:
+        with pytest.raises(np.linalg.LinAlgError):
+            np.linalg.cholesky(sigma1)
+    expected = np.trace(linalg.sqrtm(sigma1 @ sigma2).real)
+    np.testing.assert_allclose(trace_sqrt_product(sigma1, sigma2), expected, rtol=1e-6)
 
 
 def test_feature_statistics_match_numpy_with_small_blocks():

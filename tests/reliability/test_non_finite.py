@@ -75,8 +75,24 @@ def test_stop_names_the_step_and_the_terms_and_keeps_the_checkpoint(quiet_tiny_c
         runner.train(str(tmp_path), training_steps=5, experiment=experiment)
     message = str(raised.value)
     assert message.startswith("Non-finite d_loss") and "at step 3;" in message
-    assert "last good checkpoint is kept" in message and "rollback" in message
+    assert f"the last good checkpoint, ckpt-2, is kept in {tmp_path}" in message
+    assert "rollback" in message
     assert tf.train.latest_checkpoint(str(tmp_path)).endswith("ckpt-2")
+
+
+@pytest.mark.parametrize("on_non_finite", ["stop", "rollback"])
+def test_a_non_finite_loss_before_any_checkpoint_says_there_is_none(
+    quiet_tiny_config, tmp_path, on_non_finite
+):
+    experiment = _diverging_above(Experiment(), rate=0.0, from_step=0)
+    with pytest.raises(FloatingPointError) as raised:
+        runner.train(
+            str(tmp_path), training_steps=5, on_non_finite=on_non_finite, experiment=experiment
+        )
+    message = str(raised.value)
+    assert message.startswith("Non-finite d_loss") and "at step 1;" in message
+    assert "no checkpoint was saved before it" in message and "last good" not in message
+    assert tf.train.latest_checkpoint(str(tmp_path)) is None
 
 
 @pytest.mark.parametrize(

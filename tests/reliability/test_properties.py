@@ -191,15 +191,61 @@ def test_projection_head_matches_numpy(batch, channels, num_classes, dtype, seed
     np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("layer_name", ["NonLocalBlock", "ProjectionHead"])
-def test_composite_layers_under_mixed_float16(layer_name):
-    inputs = np.ones((1, 2, 2, 8), np.float16)
-    if layer_name == "NonLocalBlock":
-        outputs = layers.NonLocalBlock(dtype="mixed_float16")(inputs)
-    else:
-        head = layers.ProjectionHead(num_classes=2, dtype="mixed_float16")
-        outputs = head(inputs[:, 0, 0], np.array([1]))
+def _call_composite(name, policy):
+    """Builds and calls one composite layer with `policy` given to it alone (no global policy)."""
+    x = np.ones((2, 4, 4, 8), np.float16)
+    labels = np.array([0, 1])
+    z = np.ones((2, 3), np.float16)
+    options = dict(dtype=policy, spectral_norm="sn")
+    if name == "NonLocalBlock":
+        layer = layers.NonLocalBlock(**options)
+        return layer, layer(x, training=True)
+    if name == "ProjectionHead":
+        layer = layers.ProjectionHead(num_classes=2, **options)
+        return layer, layer(x[:, 0, 0], labels)
+    if name == "ConditionalBatchNorm":
+        layer = layers.ConditionalBatchNorm(num_classes=2, **options)
+        return layer, layer(x, labels, training=True)
+    if name == "SelfModulationBatchNorm":
+        layer = layers.SelfModulationBatchNorm(**options)
+        return layer, layer(x, z, training=True)
+    if name == "GeneratorResBlock":
+        layer = layers.GeneratorResBlock(4, normalization="conditional", num_classes=2, **options)
+        return layer, layer(x, labels, training=True)
+    if name == "GeneratorBottleneckBlock":
+        layer = layers.GeneratorBottleneckBlock(4, normalization="self_modulated", **options)
+        return layer, layer(x, z, training=True)
+    if name == "DiscriminatorResBlock":
+        layer = layers.DiscriminatorResBlock(8, normalization="layer", **options)
+        return layer, layer(x, training=True)
+    layer = layers.DiscriminatorBottleneckBlock(16, **options)
+    return layer, layer(x, training=True)
+
+
+COMPOSITE_LAYERS = [
+    "NonLocalBlock",
+    "ProjectionHead",
+    "ConditionalBatchNorm",
+    "SelfModulationBatchNorm",
+    "GeneratorResBlock",
+    "GeneratorBottleneckBlock",
+    "DiscriminatorResBlock",
+    "DiscriminatorBottleneckBlock",
+]
+
+
+@pytest.mark.parametrize("layer_name", COMPOSITE_LAYERS)
+def test_a_policy_given_to_a_composite_layer_reaches_every_sublayer(layer_name):
+    assert keras.config.dtype_policy().name == "float32"
+    layer, outputs = _call_composite(layer_name, "mixed_float16")
     assert outputs.dtype == "float16"
+    sublayers = layer._flatten_layers(include_self=False)
+    assert sublayers, f"{layer_name} has no sublayers to check"
+    policies = {type(sub).__name__: sub.dtype_policy.name for sub in sublayers}
+    assert set(policies.values()) == {"mixed_float16"}, policies
+    # Weights stay float32 under mixed precision; only the computation is float16.
+    assert {v.dtype for v in layer.trainable_variables} == {"float32"}
+    assert np.isfinite(np.array(outputs, np.float32)).all()
 
 
 # --- metrics ------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from $TF_CONFIG), records every variable, trains with runner.train, and writes O
 for the groups generator, discriminator, ema_generator, g_optimizer and d_optimizer.
 
 Each worker seeds its own random state differently (from its task index), so equal weights
-after training also show that the strategy broadcast worker 0's initial values.
+after training also show that the strategy broadcast worker 0's initial values. A preempted run
+(SIGTERM) prints runner.Preempted's message and exits with the CLI's status for it.
 """
 
 import json
@@ -22,6 +23,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from tiny_run import TINY_RUN  # noqa: E402  (run as a script: its folder is on sys.path)
 
+from compare_gan_tf.main import PREEMPTED_STATUS  # noqa: E402
 from compare_gan_tf.training import runner  # noqa: E402
 from compare_gan_tf.training.experiment import Experiment  # noqa: E402
 
@@ -56,7 +58,11 @@ def main(model_dir, output, steps=3):
     gin.parse_config(CONFIG)
     experiment = Experiment()
     initial = variables(experiment.gan)
-    runner.train(model_dir, training_steps=steps, experiment=experiment)
+    try:
+        runner.train(model_dir, training_steps=steps, experiment=experiment)
+    except runner.Preempted as preempted:
+        print(preempted, file=sys.stderr, flush=True)
+        sys.exit(PREEMPTED_STATUS)
     final = variables(experiment.gan)
     np.savez(
         output,

@@ -6,6 +6,7 @@ Each worker runs multi_worker_task.py in a fresh process (not this one, whose CP
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tensorflow as tf
+
+from compare_gan_tf.main import PREEMPTED_STATUS
 
 REPO = Path(__file__).resolve().parents[2]
 TASK = Path(__file__).with_name("multi_worker_task.py")
@@ -141,40 +144,82 @@ def _wait_for(condition, processes, seconds):
         time.sleep(0.5)
 
 
-@pytest.mark.slow  # about 5 minutes on 2 loaded cores: two cluster start-ups and a lost worker
-def test_a_killed_worker_stops_the_other_with_a_clear_error_and_both_resume(tmp_path):
-    model_dir = tmp_path / "model"
-    outputs = [tmp_path / f"worker{i}.npz" for i in range(2)]
-    logs = [tmp_path / f"worker{i}.stderr" for i in range(2)]
-    processes = _start_workers(model_dir, outputs, logs, steps=1000)
-    try:
-        first_checkpoint = model_dir / "ckpt-1.index"
-        _wait_for(first_checkpoint.exists, processes, TIMEOUT_SECONDS)
-        assert first_checkpoint.exists(), f"no checkpoint:\n{_tail(logs[0])}\n{_tail(logs[1])}"
-        processes[1].kill()
-        killed_at = time.monotonic()
-        processes[0].wait(timeout=LOST_WORKER_SECONDS)
-        stopped_after = time.monotonic() - killed_at
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait()
-    assert processes[0].returncode != 0
-    assert stopped_after < LOST_WORKER_SECONDS
-    message = (
-        "WorkerLostError: worker 1 stopped responding (no heartbeats) after step {}; restart all "
-        f"workers to resume from the last checkpoint in {model_dir}."
-    )
-    last_step = int(tf.train.latest_checkpoint(str(model_dir)).rsplit("-", 1)[1])
-    log = _tail(logs[0])
-    assert any(message.format(step) in log for step in range(1, last_step + 1)), log
+def _newest_step(model_dir):
+    return int(tf.train.latest_checkpoint(str(model_dir)).rsplit("-", 1)[1])
 
+
+def _start_and_wait_for_a_checkpoint(model_dir, outputs, logs):
+    processes = _start_workers(model_dir, outputs, logs, steps=1000)
+    first_checkpoint = model_dir / "ckpt-1.index"
+    _wait_for(first_checkpoint.exists, processes, TIMEOUT_SECONDS)
+    assert first_checkpoint.exists(), f"no checkpoint:\n{_tail(logs[0])}\n{_tail(logs[1])}"
+    return processes
+
+
+def _stop_all(processes):
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def _assert_both_resume(model_dir, outputs, logs, last_step):
+    """A rerun of both workers to one more step resumes from ckpt-<last_step>."""
     saved = model_dir / f"ckpt-{last_step}.index"
     saved_mtime = saved.stat().st_mtime_ns
     _run_workers(model_dir, outputs, logs, steps=last_step + 1)
-
     assert int(np.load(outputs[0])["step"]) == last_step + 1
     assert tf.train.latest_checkpoint(str(model_dir)) == str(model_dir / f"ckpt-{last_step + 1}")
-    # Resumed, not restarted: the checkpoint of the killed run was not written again.
+    # Resumed, not restarted: the checkpoint of the stopped run was not written again.
     assert saved.stat().st_mtime_ns == saved_mtime
+
+
+# Slow: about 5 minutes each on 2 loaded cores (two cluster start-ups and a lost worker).
+@pytest.mark.slow
+@pytest.mark.parametrize("killed", [1, 0], ids=["worker", "chief"])
+def test_a_killed_worker_stops_the_other_with_a_clear_error_and_both_resume(tmp_path, killed):
+    """Worker 0 is the chief: it writes model_dir and hosts the coordination service."""
+    model_dir = tmp_path / "model"
+    outputs = [tmp_path / f"worker{i}.npz" for i in range(2)]
+    logs = [tmp_path / f"worker{i}.stderr" for i in range(2)]
+    survivor = 1 - killed
+    processes = _start_and_wait_for_a_checkpoint(model_dir, outputs, logs)
+    try:
+        processes[killed].kill()
+        killed_at = time.monotonic()
+        processes[survivor].wait(timeout=LOST_WORKER_SECONDS)
+        stopped_after = time.monotonic() - killed_at
+    finally:
+        _stop_all(processes)
+    assert processes[survivor].returncode != 0
+    assert stopped_after < LOST_WORKER_SECONDS
+    message = (
+        f"WorkerLostError: worker {killed} stopped responding (no heartbeats) after step {{}}; "
+        f"restart all workers to resume from the last checkpoint in {model_dir}."
+    )
+    last_step = _newest_step(model_dir)
+    log = _tail(logs[survivor])
+    assert any(message.format(step) in log for step in range(1, last_step + 1)), log
+    _assert_both_resume(model_dir, outputs, logs, last_step)
+
+
+@pytest.mark.slow  # about 4 minutes on 2 loaded cores: two cluster start-ups
+def test_sigterm_to_one_worker_saves_one_checkpoint_on_both_and_both_resume(tmp_path):
+    model_dir = tmp_path / "model"
+    outputs = [tmp_path / f"worker{i}.npz" for i in range(2)]
+    logs = [tmp_path / f"worker{i}.stderr" for i in range(2)]
+    processes = _start_and_wait_for_a_checkpoint(model_dir, outputs, logs)
+    try:
+        processes[1].send_signal(signal.SIGTERM)  # the non-chief: model_dir is not its to write
+        for process in processes:
+            process.wait(timeout=LOST_WORKER_SECONDS)
+    finally:
+        _stop_all(processes)
+    assert [p.returncode for p in processes] == [PREEMPTED_STATUS] * 2, (
+        f"{_tail(logs[0])}\n{_tail(logs[1])}"
+    )
+    last_step = _newest_step(model_dir)
+    for log in logs:
+        expected = f"Preempted (SIGTERM) at step {last_step}: saved checkpoint ckpt-{last_step}"
+        assert expected in _tail(log), _tail(log)
+    _assert_both_resume(model_dir, outputs, logs, last_step)
