@@ -324,21 +324,27 @@ class WorkerLostError(RuntimeError):
 
 @contextlib.contextmanager
 def _worker_loss_reported(model_dir, step):
-    """Turns the coordination service's "stopped sending heartbeats" error into WorkerLostError.
+    """Turns the collectives' errors about a lost peer into WorkerLostError.
 
-    A dead peer aborts the collectives of the survivors with UnavailableError (or AbortedError)
-    some 20 s later (TF 2.21's heartbeat timeout), so no collective timeout is needed.
+    A dead worker aborts the survivors' collectives with UnavailableError (or AbortedError):
+    about 20 s later when the coordination service misses its heartbeats (TF 2.21), or at once
+    when its connection resets (the chief, which hosts that service). So no collective timeout
+    is needed to stop the survivors.
     """
     try:
         yield
     except (tf.errors.UnavailableError, tf.errors.AbortedError) as error:
-        if "heartbeat" not in error.message:
-            raise
         tasks = sorted(set(re.findall(r"/job:\w+/replica:\d+/task:(\d+)", error.message)))
+        if "heartbeat" in error.message:
+            how = "stopped responding (no heartbeats)"
+        elif tasks:
+            how = "became unreachable"
+        else:
+            raise
         who = f"worker {', '.join(tasks)}" if tasks else "a worker"
         raise WorkerLostError(
-            f"{who} stopped responding (no heartbeats) after step {step}; restart all workers "
-            f"to resume from the last checkpoint in {model_dir}."
+            f"{who} {how} after step {step}; restart all workers to resume from the last "
+            f"checkpoint in {model_dir}."
         ) from None
 
 
