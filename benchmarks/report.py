@@ -21,6 +21,10 @@ MACHINE_KEYS += ("keras", "numpy", "scipy", "torch", "OPENBLAS_NUM_THREADS", "OM
 
 
 def markdown_table(rows):
+    """A markdown table; rows whose first row holds numbers (label-value lists) get an empty
+    header, so that no measurement is drawn as a column title."""
+    if not all(isinstance(cell, str) for cell in rows[0]):
+        rows = [[""] * len(rows[0]), *rows]
     cells = [[common.fmt(cell) for cell in row] for row in rows]
     lines = ["| " + " | ".join(cells[0]) + " |", "|" + "---|" * len(cells[0])]
     lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]

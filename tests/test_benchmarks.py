@@ -59,6 +59,7 @@ def test_scoring_part_writes_schema_and_matches_scipy(tmp_path):
     text = doc.read_text()
     assert text.startswith("# Benchmarks\nbefore\n") and text.endswith(f"{report.END}\nafter\n")
     assert "old" not in text and "### scoring" in text and "| FID ours / reference |" in text
+    assert "|  |  |  |\n|---|---|---|\n| FID ours / reference |" in text  # not a header
     assert f"| {fid['fid_ours']:.4g} | {fid['fid_reference']:.4g} |" in text
     with pytest.raises(ValueError, match="no results block"):
         report.replace_block("# Benchmarks\n", "tables")

@@ -34,6 +34,14 @@ BAD_CONFIGS = {
         ["dataset.name = 'cifar_ten'"],
         ["Unknown dataset 'cifar_ten'", "Did you mean 'cifar10'?"],
     ),
+    "unknown_configurable": (
+        ["trian.training_steps = 5"],
+        ["Bad gin configuration", "No configurable matching 'trian'"],
+    ),
+    "unknown_parameter": (
+        ["train.traning_steps = 5"],
+        ["Bad gin configuration", "doesn't have a parameter named 'traning_steps'"],
+    ),
     "missing_tfds_data_dir": (
         ["dataset.name = 'cifar10'", "dataset.data_dir = '/nonexistent/tfds'"],
         ["is not prepared in data_dir '/nonexistent/tfds'", "tfds build cifar10"],
