@@ -329,10 +329,17 @@ def _worker_loss_reported(model_dir, step):
     A dead worker aborts the survivors' collectives with UnavailableError (or AbortedError):
     about 20 s later when the coordination service misses its heartbeats (TF 2.21), or at once
     when its connection resets (the chief, which hosts that service). So no collective timeout
-    is needed to stop the survivors.
+    is needed to stop the survivors of a death; a worker that hangs alive trips the collective
+    timeout, if make_strategy.collective_timeout_seconds sets one.
     """
     try:
         yield
+    except tf.errors.DeadlineExceededError:
+        raise WorkerLostError(
+            f"a collective waited longer than make_strategy.collective_timeout_seconds after "
+            f"step {step}: a worker hung or fell far behind; restart all workers to resume "
+            f"from the last checkpoint in {model_dir}."
+        ) from None
     except (tf.errors.UnavailableError, tf.errors.AbortedError) as error:
         tasks = sorted(set(re.findall(r"/job:\w+/replica:\d+/task:(\d+)", error.message)))
         if "heartbeat" in error.message:

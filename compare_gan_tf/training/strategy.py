@@ -42,15 +42,37 @@ def _auto_kind(tpu_address):
     return "default"
 
 
+def _communication_options(collective_timeout_seconds):
+    if collective_timeout_seconds is None:
+        return None
+    if isinstance(collective_timeout_seconds, bool) or not (
+        isinstance(collective_timeout_seconds, int | float) and collective_timeout_seconds > 0
+    ):
+        raise ValueError(
+            f"make_strategy.collective_timeout_seconds must be a positive number of seconds or "
+            f"None, got {collective_timeout_seconds!r}."
+        )
+    return tf.distribute.experimental.CommunicationOptions(
+        timeout_seconds=float(collective_timeout_seconds)
+    )
+
+
 @gin.configurable
-def make_strategy(kind="auto", tpu=None):
+def make_strategy(kind="auto", tpu=None, collective_timeout_seconds=None):
     """Returns the strategy named by `kind` (one of STRATEGIES).
 
     "auto" picks a TPU when one is named (`tpu` or $TPU_NAME), MultiWorkerMirroredStrategy when
     $TF_CONFIG lists several tasks, MirroredStrategy over several GPUs, else the default strategy.
+
+    `collective_timeout_seconds` (multi-worker only): a collective that waits longer fails, so a
+    worker that hangs without dying (its heartbeats go on) stops the others instead of blocking
+    them forever. TensorFlow runs a timer thread per collective, so keep it off unless needed,
+    and above the slowest step plus the spread of the workers' tracing times (a minute or more).
+    A worker that dies is detected without it.
     """
     if kind not in STRATEGIES:
         raise ValueError(f"Unknown strategy {kind!r}; use one of {', '.join(STRATEGIES)}.")
+    communication_options = _communication_options(collective_timeout_seconds)
     if kind == "auto":
         kind = _auto_kind(tpu)
     if kind == "tpu":
@@ -62,7 +84,9 @@ def make_strategy(kind="auto", tpu=None):
                 "strategy='multi_worker' needs $TF_CONFIG describing the cluster and this task; "
                 "set it on every host, or use strategy='mirrored' on one host."
             )
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        strategy = tf.distribute.MultiWorkerMirroredStrategy(
+            communication_options=communication_options
+        )
     elif kind == "mirrored":
         strategy = tf.distribute.MirroredStrategy()
     else:

@@ -7,6 +7,9 @@ from $TF_CONFIG), records every variable, trains with runner.train, and writes O
 "step", "initial/<group>/<i>" (the variables before training) and "final/<group>/<i>" (after),
 for the groups generator, discriminator, ema_generator, g_optimizer and d_optimizer.
 
+$EXTRA_GIN holds bindings added to the tiny config. With $HANG_AT_STEP, this worker stops calling
+the train step (sleeping in Python, alive, its heartbeats going on) once it reaches that step.
+
 Each worker seeds its own random state differently (from its task index), so equal weights
 after training also show that the strategy broadcast worker 0's initial values. A preempted run
 (SIGTERM) prints runner.Preempted's message and exits with the CLI's status for it.
@@ -15,6 +18,7 @@ after training also show that the strategy broadcast worker 0's initial values. 
 import json
 import os
 import sys
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -52,11 +56,26 @@ def variables(gan):
     }
 
 
+def hang_at(experiment, step):
+    """From `step` on, the next call of the train step sleeps for an hour first."""
+    gan = experiment.gan
+    train_steps = gan.train
+
+    def train(iterator, steps):
+        if int(gan.step.numpy()) >= step:
+            time.sleep(3600)
+        return train_steps(iterator, steps)
+
+    gan.train = train
+
+
 def main(model_dir, output, steps=3):
     task = json.loads(os.environ["TF_CONFIG"])["task"]
     keras.utils.set_random_seed(1000 + int(task["index"]))
-    gin.parse_config(CONFIG)
+    gin.parse_config(CONFIG + os.environ.get("EXTRA_GIN", ""))
     experiment = Experiment()
+    if "HANG_AT_STEP" in os.environ:
+        hang_at(experiment, int(os.environ["HANG_AT_STEP"]))
     initial = variables(experiment.gan)
     try:
         runner.train(model_dir, training_steps=steps, experiment=experiment)

@@ -48,12 +48,14 @@ def _status(code):
     return "still running, killed" if code is None else f"exit code {code}"
 
 
-def _start_workers(model_dir, outputs, logs, steps=STEPS):
+def _start_workers(model_dir, outputs, logs, steps=STEPS, extra_env=None):
+    """Starts one process per output; extra_env[i] adds variables to worker i's environment."""
     workers = [f"127.0.0.1:{port}" for port in _free_ports(len(outputs))]
     processes = []
     for index, (output, log) in enumerate(zip(outputs, logs)):
         env = dict(
             os.environ,
+            **(extra_env[index] if extra_env else {}),
             TF_CONFIG=json.dumps(
                 {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
             ),
@@ -229,3 +231,31 @@ def test_sigterm_to_one_worker_saves_one_checkpoint_on_both_and_both_resume(tmp_
         expected = f"Preempted (SIGTERM) at step {last_step}: saved checkpoint ckpt-{last_step}"
         assert expected in _tail(log), _tail(log)
     _assert_both_resume(model_dir, outputs, logs, last_step)
+
+
+# Long enough for the spread of the two workers' first tracing, short enough for a test.
+COLLECTIVE_TIMEOUT_SECONDS = 60
+
+
+@pytest.mark.slow  # about 3 minutes: a cluster start-up and the collective timeout
+def test_a_worker_that_hangs_alive_trips_the_collective_timeout(tmp_path):
+    model_dir = tmp_path / "model"
+    outputs = [tmp_path / f"worker{i}.npz" for i in range(2)]
+    logs = [tmp_path / f"worker{i}.stderr" for i in range(2)]
+    timeout = f"\nmake_strategy.collective_timeout_seconds = {COLLECTIVE_TIMEOUT_SECONDS}\n"
+    extra_env = [{"EXTRA_GIN": timeout}, {"EXTRA_GIN": timeout, "HANG_AT_STEP": "2"}]
+    processes = _start_workers(model_dir, outputs, logs, steps=1000, extra_env=extra_env)
+    try:
+        processes[0].wait(timeout=TIMEOUT_SECONDS + COLLECTIVE_TIMEOUT_SECONDS)
+        hung_worker_alive = processes[1].poll() is None
+    finally:
+        _stop_all(processes)
+    assert processes[0].returncode not in (None, 0)
+    assert hung_worker_alive, "the hanging worker exited by itself"
+    expected = (
+        "WorkerLostError: a collective waited longer than make_strategy.collective_timeout_"
+        "seconds after step 2: a worker hung or fell far behind; restart all workers to resume "
+        f"from the last checkpoint in {model_dir}."
+    )
+    assert expected in _tail(logs[0]), _tail(logs[0])
+    assert _newest_step(model_dir) == 2

@@ -36,3 +36,9 @@ def test_auto_reads_a_multi_host_cluster_from_tf_config(monkeypatch):
 def test_unknown_strategy_lists_the_valid_ones():
     with pytest.raises(ValueError, match="mirrored"):
         make_strategy("gpu")
+
+
+@pytest.mark.parametrize("timeout", [0, -5, "60", True])
+def test_a_bad_collective_timeout_is_refused(timeout):
+    with pytest.raises(ValueError, match="collective_timeout_seconds must be a positive number"):
+        make_strategy("default", collective_timeout_seconds=timeout)
