@@ -33,6 +33,7 @@ from compare_gan_tf.training.ema import standing_statistics
 from compare_gan_tf.training.experiment import Experiment
 from compare_gan_tf.training.monitor import top_singular_value_summaries
 from compare_gan_tf.training.samples import save_image_grid, save_scatter_plot
+from compare_gan_tf.training.strategy import has_several_tasks
 
 SAMPLE_SEED = (2019, 11)
 NON_FINITE_POLICIES = ("stop", "rollback")
@@ -298,7 +299,7 @@ def _is_multi_worker(strategy):
     resolver = getattr(strategy, "cluster_resolver", None)
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) or resolver is None:
         return False
-    return sum(len(tasks) for tasks in resolver.cluster_spec().as_dict().values()) > 1
+    return has_several_tasks(resolver.cluster_spec().as_dict())
 
 
 @tf.function

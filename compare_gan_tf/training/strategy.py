@@ -27,9 +27,13 @@ def _tpu_strategy(tpu_address):
     return tf.distribute.TPUStrategy(resolver)
 
 
-def _has_several_workers():
-    cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
+def has_several_tasks(cluster):
+    """Whether a cluster ({job: [addresses]}, as in $TF_CONFIG) has more than one task."""
     return sum(len(tasks) for tasks in cluster.values()) > 1
+
+
+def _has_several_workers():
+    return has_several_tasks(json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {}))
 
 
 def _auto_kind(tpu_address):

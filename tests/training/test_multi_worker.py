@@ -19,6 +19,7 @@ import pytest
 import tensorflow as tf
 
 from compare_gan_tf.main import PREEMPTED_STATUS
+from tests.reliability.test_preemption import _newest_step
 
 REPO = Path(__file__).resolve().parents[2]
 TASK = Path(__file__).with_name("multi_worker_task.py")
@@ -76,6 +77,13 @@ def _start_workers(model_dir, outputs, logs, steps=STEPS, extra_env=None):
     return processes
 
 
+def _stop_all(processes):
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
 def _run_workers(model_dir, outputs, logs, steps=STEPS):
     processes = _start_workers(model_dir, outputs, logs, steps)
     # Wait for both; if one fails, the other would wait for it until the timeout, so stop it.
@@ -86,10 +94,7 @@ def _run_workers(model_dir, outputs, logs, steps=STEPS):
             time.sleep(0.5)
             codes = [process.poll() for process in processes]
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait()
+        _stop_all(processes)
     if None in codes or any(codes):
         what = "failed" if any(codes) else f"did not finish within {TIMEOUT_SECONDS} s"
         stderrs = "\n".join(
@@ -147,23 +152,12 @@ def _wait_for(condition, processes, seconds):
         time.sleep(0.5)
 
 
-def _newest_step(model_dir):
-    return int(tf.train.latest_checkpoint(str(model_dir)).rsplit("-", 1)[1])
-
-
 def _start_and_wait_for_a_checkpoint(model_dir, outputs, logs):
     processes = _start_workers(model_dir, outputs, logs, steps=1000)
     first_checkpoint = model_dir / "ckpt-1.index"
     _wait_for(first_checkpoint.exists, processes, TIMEOUT_SECONDS)
     assert first_checkpoint.exists(), f"no checkpoint:\n{_tail(logs[0])}\n{_tail(logs[1])}"
     return processes
-
-
-def _stop_all(processes):
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
 
 
 def _assert_both_resume(model_dir, outputs, logs, last_step):
