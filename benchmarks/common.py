@@ -122,49 +122,16 @@ def count_params(model):
     return int(sum(int(v.numpy().size) for v in model.trainable_variables))
 
 
-def build_gan(
-    architecture,
-    batch_size=BATCH_SIZE,
-    resolution=RESOLUTION,
-    strategy=None,
-    objective=None,
-    g_options=None,
-    d_options=None,
-):
-    """An unconditional GAN (hinge loss, Adam, EMA) of `architecture`, built like Experiment does.
-
-    `objective` is a GANObjective (default: hinge, nothing else); `g_options` / `d_options` go to
-    build_generator / build_discriminator (ch, normalization, ...).
-    """
-    import tensorflow as tf
-
-    from compare_gan_tf.architectures import build_discriminator, build_generator
+def build_gan(architecture, batch_size=BATCH_SIZE, objective=None, **factory_options):
+    """An unconditional GAN (hinge loss unless `objective` says otherwise, Adam, EMA) of
+    `architecture` at RESOLUTION px, from the library's gin-free factory; `factory_options` are
+    build_gan's (strategy, generator_options, discriminator_options, ...)."""
     from compare_gan_tf.objectives import GANObjective
-    from compare_gan_tf.training.gan import GAN, adam
+    from compare_gan_tf.training.factory import build_gan as build
 
-    strategy = strategy or tf.distribute.get_strategy()
-    g_options = dict(g_options or {})
-    g_options.setdefault("synchronized", strategy.num_replicas_in_sync > 1)
-    with strategy.scope():
-        generator, average = (
-            build_generator(architecture, resolution, **g_options) for _ in range(2)
-        )
-        discriminator = build_discriminator(architecture, resolution, **(d_options or {}))
-        z = tf.zeros([2, generator.z_dim])
-        for model in (generator, average):
-            model(z)
-        discriminator(generator(z))
-        return GAN(
-            generator,
-            discriminator,
-            average,
-            objective or GANObjective(loss="hinge"),
-            strategy,
-            global_batch_size=batch_size,
-            z_dim=generator.z_dim,
-            g_optimizer=adam(),
-            d_optimizer=adam(),
-        )
+    factory_options.setdefault("resolution", RESOLUTION)
+    objective = objective or GANObjective(loss="hinge")
+    return build(architecture, batch_size=batch_size, objective=objective, **factory_options)
 
 
 def synthetic_iterator(gan, batch_size, resolution=RESOLUTION, channels=3):
@@ -220,17 +187,12 @@ def payload(name, quick, results, targets=(), notes=(), elapsed=None):
 
 
 def write_json(path, data):
+    from compare_gan_tf.files import plain_json_value
+
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=False, default=_plain) + "\n")
+    path.write_text(json.dumps(data, indent=2, sort_keys=False, default=plain_json_value) + "\n")
     return path
-
-
-def _plain(value):
-    """numpy scalars and arrays as Python numbers and lists."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def fmt(value):

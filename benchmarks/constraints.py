@@ -60,8 +60,8 @@ def run(quick=False, variants=tuple(VARIANTS)):
             ARCHITECTURE,
             batch_size,
             objective=GANObjective(loss="hinge", **options),
-            g_options={"ch": ch} if ch else {},
-            d_options=d_options,
+            generator_options={"ch": ch} if ch else {},
+            discriminator_options=d_options,
         )
         options_of[name] = (normalization, options)
     times, first_calls = interleaved_step_times(gans, rounds, batch_size)

@@ -74,7 +74,9 @@ def run(quick=False, step_seconds=None):
     g_options, d_options = dict(g_options), dict(d_options)
     if ch:
         g_options["ch"] = d_options["ch"] = ch
-    gan = common.build_gan("sndcgan", batch_size, g_options=g_options, d_options=d_options)
+    gan = common.build_gan(
+        "sndcgan", batch_size, generator_options=g_options, discriminator_options=d_options
+    )
     flops = step_flops(gan, batch_size)
     if step_seconds is None:
         step_seconds = common.time_train_step(gan, 3 if not quick else 2, batch_size=batch_size)[

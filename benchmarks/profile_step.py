@@ -67,7 +67,9 @@ def profile(quick=False, logdir=None, steps=None, top=15):
     g_options, d_options = (dict(o) for o in train_step.ARCHITECTURES["sndcgan"])
     if ch:
         g_options["ch"] = d_options["ch"] = ch
-    gan = common.build_gan("sndcgan", batch_size, g_options=g_options, d_options=d_options)
+    gan = common.build_gan(
+        "sndcgan", batch_size, generator_options=g_options, discriminator_options=d_options
+    )
     iterator = common.synthetic_iterator(gan, batch_size)
     one = tf.constant(1, tf.int64)
     gan.train(iterator, one)  # warm-up: traces and compiles

@@ -34,8 +34,8 @@ def measure(architecture, quick, strategy=None, objective=None, d_options=None):
         batch_size,
         strategy=strategy,
         objective=objective,
-        g_options=g_options,
-        d_options=d_options,
+        generator_options=g_options,
+        discriminator_options=d_options,
     )
     timing = common.time_train_step(gan, repeats, batch_size=batch_size)
     return {

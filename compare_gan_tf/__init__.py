@@ -1,3 +1,13 @@
 """compare_gan_tf: GAN research library on TensorFlow 2 and Keras 3."""
 
 __version__ = "0.1.0"
+
+
+def run(model_dir, gin_configs=None, gin_bindings=(), schedule=("train_and_eval", "export")):
+    """Runs the schedules on model_dir from gin configs and bindings; see training/run.py.
+
+    Imported on first use, so `import compare_gan_tf` does not load TensorFlow.
+    """
+    from compare_gan_tf.training.run import run as run_schedules
+
+    return run_schedules(model_dir, gin_configs, gin_bindings, schedule)

@@ -1,6 +1,6 @@
 """Every shipped gin config: it binds only real parameters, and two steps of it train.
 
-The configs are the files in main.SHIPPED_CONFIGS, found by glob, so new ones are tested too.
+The configs are the files in config.SHIPPED_CONFIGS, found by glob, so new ones are tested too.
 Each is trained with tiny overrides (batch 4, narrow models, summaries every step) on offline
 data: TFDS datasets come from tfds.testing.mock_data, the digits from scikit-learn. The run must
 reach its step, write its checkpoint and finite losses, and every binding of the file that the
@@ -20,13 +20,13 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from compare_gan_tf import main
 from compare_gan_tf.architectures import registry
 from compare_gan_tf.data import dataset_info
+from compare_gan_tf.metrics.evaluator import Evaluator
 from compare_gan_tf.objectives.losses import LOSSES
-from compare_gan_tf.training import evaluation, runner
+from compare_gan_tf.training import config, loop, sampling
 
-CONFIGS = sorted(glob.glob(os.path.join(main.SHIPPED_CONFIGS, "*.gin")))
+CONFIGS = sorted(glob.glob(os.path.join(config.SHIPPED_CONFIGS, "*.gin")))
 COMPARE_GAN_CONFIGS = (
     "biggan_imagenet128.gin",
     "dcgan_celeba64.gin",
@@ -118,7 +118,7 @@ def mock_tfds():
 
 def test_the_default_and_compare_gan_configs_are_shipped():
     names = {os.path.basename(path) for path in CONFIGS}
-    assert main.DEFAULT_CONFIG in names
+    assert config.DEFAULT_CONFIG in names
     assert set(COMPARE_GAN_CONFIGS) <= names
 
 
@@ -183,7 +183,7 @@ def _train_params():
     for path in CONFIGS:
         name = os.path.basename(path)
         params.append(pytest.param(path, False, id=f"{name}-eager"))
-        marks = () if name == main.DEFAULT_CONFIG else pytest.mark.slow
+        marks = () if name == config.DEFAULT_CONFIG else pytest.mark.slow
         params.append(pytest.param(path, True, id=f"{name}-compiled", marks=marks))
     return params
 
@@ -206,7 +206,7 @@ def test_config_trains_what_it_says(clean_gin, mock_tfds, eagerly, tmp_path, pat
         [path], [f"{key} = {value!r}" for key, value in overrides.items()]
     )
 
-    experiment = runner.train(str(tmp_path))
+    experiment = loop.train(str(tmp_path))
 
     gan = experiment.gan
     assert int(gan.step.numpy()) == STEPS
@@ -226,7 +226,7 @@ def test_config_trains_what_it_says(clean_gin, mock_tfds, eagerly, tmp_path, pat
     # The scoring settings build the evaluator they name.
     scoring = {k: v for k, v in file_bindings.items() if k.startswith(SCORING_SELECTOR)}
     if scoring:
-        settings = evaluation.Evaluator().settings()
+        settings = Evaluator().settings()
         assert settings["num_fake"] == scoring.get("evaluator.num_samples", settings["num_fake"])
     # ... and the objects built agree with it.
     assert experiment.architecture == architecture
@@ -251,7 +251,7 @@ def test_config_trains_what_it_says(clean_gin, mock_tfds, eagerly, tmp_path, pat
         assert np.all(np.isfinite(list(scalars[tag].values()))), (tag, scalars[tag])
 
     # The averaged generator samples the dataset's shape (images in [-1, 1]).
-    samples = runner.sample_images(gan, BATCH_SIZE)
+    samples = sampling.sample_images(gan, BATCH_SIZE)
     assert samples.shape == (BATCH_SIZE, *info.shape)
     assert np.all(np.isfinite(samples))
     if info.is_image:

@@ -24,14 +24,12 @@ _GIN_BINDINGS = flags.DEFINE_multi_string("gin_bindings", [], "gin bindings (eva
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}; use --flag=value.")
-    import gin
-
+    from compare_gan_tf.export.scoring import module_dataset, score_hub_module
     from compare_gan_tf.metrics.evaluator import Evaluator
     from compare_gan_tf.metrics.results import append_result
-    from compare_gan_tf.training import evaluation  # noqa: F401  (extractors' gin names)
-    from compare_gan_tf.training.hub_scoring import module_dataset, score_hub_module
+    from compare_gan_tf.training.config import parse_gin
 
-    gin.parse_config(_GIN_BINDINGS.value)
+    parse_gin([], _GIN_BINDINGS.value)
     dataset = _DATASET.value or module_dataset(_MODULE.value)
     extractor = _EXTRACTOR.value or ("digits_classifier" if dataset == "digits" else "inception")
     scores, settings = score_hub_module(

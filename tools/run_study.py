@@ -6,7 +6,7 @@
 Without --analyze it trains until the study holds its trials (the file's, or --trials); a rerun
 continues where it stopped, and several processes on the same --storage share the work. With
 --analyze it writes results.csv, budget_<score>.png and report.md into --study_dir.
---import loads modules that register scorers (compare_gan_tf.study.scorers.register_scorer).
+--import loads modules that register scorers (compare_gan_tf.study.trial_scores.register_scorer).
 """
 
 import importlib

@@ -11,22 +11,17 @@ import gin
 import keras
 import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.layers import (
     ProjectionHead,
     generator_norm,
     get_initializer,
     maybe_spectral_norm,
 )
+from compare_gan_tf.layers.spectral_norm import SPECTRAL_NORM_MODES
 
 GENERATOR_NORMALIZATIONS = ("batch", "conditional", "self_modulated", "none")
 DISCRIMINATOR_NORMALIZATIONS = ("none", "batch", "layer", "spectral", "bssn")
-
-
-def check_choice(what, value, choices):
-    """Raises a ValueError naming `value` and the valid `choices` unless `value` is one of them."""
-    if value not in choices:
-        valid = ", ".join(str(choice) for choice in choices)
-        raise ValueError(f"Unknown {what} {value!r}; use one of {valid}.")
 
 
 def gin_builder(name, model_class):
@@ -61,12 +56,7 @@ class _ArchitectureModel(keras.Model):
 
     def __init__(self, resolution, num_classes=None, ch=None, initializer=None, **kwargs):
         super().__init__(**kwargs)
-        if resolution not in self.RESOLUTIONS:
-            valid = ", ".join(str(size) for size in self.RESOLUTIONS)
-            raise ValueError(
-                f"{self.ARCHITECTURE} does not support resolution {resolution!r}; "
-                f"use one of {valid}."
-            )
+        check_choice(f"{self.ARCHITECTURE} resolution", resolution, self.RESOLUTIONS)
         self.resolution = resolution
         self.num_classes = num_classes
         self.ch = ch or self.DEFAULT_CH
@@ -162,7 +152,7 @@ class Generator(_ArchitectureModel):
         self.z_dim = z_dim or self.default_z_dim(resolution)
         self.normalization = self._resolve_normalization(normalization)
         self.spectral_norm = spectral_norm or self.DEFAULT_SPECTRAL_NORM
-        check_choice("generator spectral_norm", self.spectral_norm, ("none", "sn", "bssn"))
+        check_choice("generator spectral_norm", self.spectral_norm, SPECTRAL_NORM_MODES)
         self.synchronized = synchronized
 
     @classmethod

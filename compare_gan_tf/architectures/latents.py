@@ -7,6 +7,13 @@ import tensorflow as tf
 Z_PRIORS = ("normal", "uniform")
 
 
+def check_z_prior(prior):
+    """Raises ValueError unless `prior` is one of Z_PRIORS; returns it."""
+    if prior not in Z_PRIORS:
+        raise ValueError(f"Unknown z prior {prior!r}; use one of {', '.join(Z_PRIORS)}.")
+    return prior
+
+
 def check_truncation(truncation):
     """Raises ValueError unless `truncation` is None, a tensor (checked by its user), or a
     finite number > 0."""
@@ -28,8 +35,7 @@ def sample_z(shape, seed, prior="normal", truncation=None):
     distribution BigGAN's truncation trick gets by resampling entries with |z| > t (Brock et
     al. 2019, section 3.1), drawn here in one pass by inverting the CDF.
     """
-    if prior not in Z_PRIORS:
-        raise ValueError(f"Unknown z prior {prior!r}; use one of {', '.join(Z_PRIORS)}.")
+    check_z_prior(prior)
     check_truncation(truncation)
     if prior == "uniform":
         bound = 1.0 if truncation is None else tf.minimum(tf.cast(truncation, tf.float32), 1.0)

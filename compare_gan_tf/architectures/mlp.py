@@ -24,9 +24,9 @@ from compare_gan_tf.architectures.base import (
     GENERATOR_NORMALIZATIONS,
     Discriminator,
     Generator,
-    check_choice,
     gin_builder,
 )
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.layers import apply_norm, discriminator_norm
 
 POINT_DIM = 2

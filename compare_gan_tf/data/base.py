@@ -4,6 +4,8 @@ import dataclasses
 
 import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
+
 # Our split names. Each source maps them onto its own splits (TFDS "test", a slice of "train"...).
 SPLITS = ("train", "eval")
 
@@ -98,11 +100,12 @@ class Source:
                 f"dataset {name!r}."
             )
         if self.resolutions is not None:
-            if resolution not in self.resolutions:
-                allowed = ", ".join(str(r) for r in self.resolutions)
-                raise DatasetError(
-                    f"Dataset {name!r} has no resolution {resolution}; use one of {allowed}."
-                )
+            check_choice(
+                f"resolution for dataset {name!r}:",
+                resolution,
+                self.resolutions,
+                error=DatasetError,
+            )
         elif not MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
             raise DatasetError(
                 f"Resolution {resolution} for dataset {name!r} is out of range; use "
@@ -123,10 +126,7 @@ class Source:
 
 
 def check_split(name, split):
-    if split not in SPLITS:
-        raise DatasetError(
-            f"Unknown split {split!r} for dataset {name!r}; use one of {', '.join(SPLITS)}."
-        )
+    check_choice(f"split for dataset {name!r}:", split, SPLITS, error=DatasetError)
 
 
 def pipeline_position(input_context):

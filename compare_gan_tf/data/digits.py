@@ -16,6 +16,7 @@ import gin
 import numpy as np
 import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.data.base import DatasetInfo, Examples, Source, pipeline_position
 
 NUM_TRAIN = 1500
@@ -27,11 +28,7 @@ UPSAMPLING = ("bilinear", "nearest")
 @gin.configurable("digits")
 def digits_options(upsampling="bilinear"):
     """How the 8x8 digits are enlarged: "bilinear" (default) or "nearest" (pixel replication)."""
-    if upsampling not in UPSAMPLING:
-        raise ValueError(
-            f"Unknown digits upsampling {upsampling!r}; use one of {', '.join(UPSAMPLING)}."
-        )
-    return {"upsampling": upsampling}
+    return {"upsampling": check_choice("digits upsampling", upsampling, UPSAMPLING)}
 
 
 @functools.lru_cache(maxsize=1)

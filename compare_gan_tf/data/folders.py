@@ -39,6 +39,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.data import preprocessing
 from compare_gan_tf.data.base import (
     DatasetError,
@@ -69,10 +70,7 @@ def folder_options(labels=False, channels=3, eval_fraction=0.0, bad_files="skip"
         raise DatasetError(f"image_folder.channels must be 1 or 3; got {channels!r}.")
     if not 0.0 <= eval_fraction < 1.0:
         raise DatasetError(f"image_folder.eval_fraction must be in [0, 1); got {eval_fraction!r}.")
-    if bad_files not in BAD_FILE_POLICIES:
-        raise DatasetError(
-            f"image_folder.bad_files must be one of {BAD_FILE_POLICIES}; got {bad_files!r}."
-        )
+    check_choice("image_folder.bad_files", bad_files, BAD_FILE_POLICIES, error=DatasetError)
     if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1:
         raise DatasetError(f"image_folder.min_size must be a positive integer; got {min_size!r}.")
     return {

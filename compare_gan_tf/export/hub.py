@@ -3,7 +3,9 @@
 A generator module, loaded with `hub.load(path)` (only tensorflow and tensorflow_hub needed):
 - `module(z, labels)` / `module(z)` and signature "default": z float32 [B, z_dim] (labels int32
   [B] in [0, num_classes) when conditional) -> {"generated": float32 [B, H, W, 3] in [0, 1]}.
-  Grayscale models are tiled to 3 channels, so every module has the same output format.
+  Grayscale models are tiled to 3 channels, so every module has the same output format. A
+  generator of points (e.g. the 2-D Gaussian mixtures) gives {"generated": float32 [B, D]} in
+  the data's coordinates, with resolution 0 and channels D.
 - `module.sample(batch_size, truncation, seed[, labels])` and signature "sample" (without
   labels): z from the prior with the truncation trick, labels uniform from the seed when omitted
   -> {"generated", "z", "labels" (conditional only)}.
@@ -22,7 +24,8 @@ import keras
 import tensorflow as tf
 import tensorflow_hub as hub
 
-from compare_gan_tf.architectures.latents import Z_PRIORS, sample_z
+from compare_gan_tf.architectures.latents import check_z_prior, sample_z
+from compare_gan_tf.files import plain_json_value
 
 METADATA_FILE = "metadata.json"
 # A killed export leaves its workspace behind under this name; the next export to the same path
@@ -40,19 +43,22 @@ def export_generator(generator, path, *, num_classes=None, z_prior="normal", met
     step and gin_config also become module variables, everything (scores too) goes to the JSON.
     Returns `path`. Replaces a module already at `path` only once the new one is complete.
     """
-    if z_prior not in Z_PRIORS:
-        raise ValueError(f"Unknown z_prior {z_prior!r}; use one of {', '.join(Z_PRIORS)}.")
+    check_z_prior(z_prior)
     path = _prepare_target(path)
     num_classes = _model_num_classes(generator, num_classes)
     z_dim = int(generator.z_dim)
     labels = tf.zeros([1], tf.int32) if num_classes else None
-    # One example run creates the weights and reveals the image shape.
-    _, resolution, width, channels = generator(tf.zeros([1, z_dim]), labels, training=False).shape
-    if resolution != width or channels not in (1, 3):
-        raise ValueError(
-            f"export_generator needs square grayscale or RGB images, but the generator makes "
-            f"[{resolution}, {width}, {channels}]; export image generators only."
-        )
+    # One example run creates the weights and reveals the output shape.
+    shape = generator(tf.zeros([1, z_dim]), labels, training=False).shape[1:]
+    if len(shape) == 1:  # points: resolution 0, one "channel" per coordinate
+        resolution, channels = 0, int(shape[0])
+    else:
+        resolution, width, channels = shape
+        if resolution != width or channels not in (1, 3):
+            raise ValueError(
+                f"export_generator needs square grayscale or RGB images or [B, D] points, but "
+                f"the generator makes [{resolution}, {width}, {channels}]."
+            )
     info = _info(
         metadata,
         kind="generator",
@@ -125,7 +131,7 @@ def _info(metadata, **model_facts):
     info = dict(metadata or {})
     info.update(model_facts)
     try:
-        json.dumps(info, default=_numpy_to_python)
+        json.dumps(info, default=plain_json_value)
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"Export metadata must be JSON-serializable ({error}); pass numbers, strings, "
@@ -134,15 +140,8 @@ def _info(metadata, **model_facts):
     return info
 
 
-def _numpy_to_python(value):
-    """numpy scalars and arrays (e.g. scores) as plain Python numbers and lists."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} {value!r} is not JSON-serializable")
-
-
 def _metadata_json(info):
-    return json.dumps(info, default=_numpy_to_python, indent=2, sort_keys=True)
+    return json.dumps(info, default=plain_json_value, indent=2, sort_keys=True)
 
 
 class _ExportedModule(tf.__internal__.tracking.AutoTrackable):
@@ -209,6 +208,11 @@ class _GeneratorModule(_ExportedModule):
         self.z_prior = _constant(info["z_prior"])
         self._z_dim = info["z_dim"]
         self._z_prior = info["z_prior"]
+        self._points = info["resolution"] == 0
+        if self._points:
+            self._generated_shape = [0, info["channels"]]
+        else:
+            self._generated_shape = [0, self._resolution, self._resolution, 3]
         z_spec = tf.TensorSpec([None, self._z_dim], tf.float32, name="z")
         labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
         sample_specs = (
@@ -231,7 +235,7 @@ class _GeneratorModule(_ExportedModule):
     def _generate(self, z, labels=None):
         if self._num_classes and labels is None:
             self._fail_without_labels()
-            return {"generated": tf.zeros([0, self._resolution, self._resolution, 3])}
+            return {"generated": tf.zeros(self._generated_shape)}
         check = tf.debugging.assert_equal(
             tf.shape(z)[1],
             self._z_dim,
@@ -242,6 +246,8 @@ class _GeneratorModule(_ExportedModule):
         if self._num_classes:
             labels = self._checked_labels(labels, tf.shape(z)[0])
         images = self._apply_model(z, labels, training=False)
+        if self._points:
+            return {"generated": images}
         images = tf.clip_by_value((images + 1.0) / 2.0, 0.0, 1.0)
         if images.shape[-1] == 1:
             images = tf.tile(images, [1, 1, 1, 3])

@@ -8,12 +8,43 @@ from compare_gan_tf.layers.base import NormalizableLayer
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
 class NonLocalBlock(NormalizableLayer):
-    """y = x + gamma * o(softmax(theta(x) phi(x)^T) g(x)) (Zhang et al. 2019, SAGAN; BigGAN).
+    """Self-attention block of SAGAN and BigGAN, the identity at initialization.
 
-    theta and phi have C/8 channels, g has C/2; phi and g are 2x2 max-pooled, so the attention map
-    is [B, HW, HW/4]. There is no 1/sqrt(d) scaling (SAGAN, compare_gan and BigGAN-PyTorch agree).
+    Computes y = x + gamma * o(softmax(theta(x) phi(x)^T) g(x)) over the H*W positions. theta and
+    phi have C/8 channels, g has C/2; phi and g are 2x2 max-pooled, so the attention map is
+    [B, HW, HW/4]. There is no 1/sqrt(d) scaling (SAGAN, compare_gan and BigGAN-PyTorch agree).
     gamma starts at 0, so the block is the identity at initialization. All four 1x1 convolutions
-    are bias-free and spectrally normalized when `spectral_norm` is "sn" or "bssn".
+    are bias-free and spectrally normalized when `spectral_norm` is "sn" or "bssn". C must be
+    divisible by 8, and H and W must be even.
+
+    Args:
+        spectral_norm: str, default "none". "none", "sn" or "bssn" for the 1x1 convolutions.
+        sn_scale: float, default 1.0. BSSN's constant c.
+        kernel_initializer: default "glorot_uniform". Initializer of the 1x1 convolutions.
+        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
+
+    Call arguments:
+        inputs: float tensor [B, H, W, C].
+        training: bool. When True, spectral normalization updates its power-iteration vectors.
+
+    Example:
+
+    >>> import keras
+    >>> import numpy as np
+    >>> from compare_gan_tf.layers import NonLocalBlock
+    >>> keras.utils.set_random_seed(0)
+    >>> block = NonLocalBlock(spectral_norm="sn")
+    >>> x = keras.random.normal((2, 4, 4, 16))
+    >>> y = block(x, training=True)
+    >>> tuple(y.shape), bool(np.allclose(y, x))  # gamma = 0: the identity
+    ((2, 4, 4, 16), True)
+    >>> _ = block.gamma.assign(1.0)  # once gamma is learned, attention contributes
+    >>> bool(np.allclose(block(x), x))
+    False
+
+    Reference:
+        Zhang et al., "Self-Attention Generative Adversarial Networks", ICML 2019; Brock et al.,
+        "Large Scale GAN Training for High Fidelity Natural Image Synthesis", ICLR 2019.
     """
 
     def _conv1x1(self, filters):

@@ -82,11 +82,45 @@ class _GeneratorBlock(_Block):
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
 class GeneratorResBlock(_GeneratorBlock):
-    """BN, ReLU, upsample x2, conv3x3, BN, ReLU, conv3x3, plus a 1x1-conv shortcut.
+    """Residual generator block of the ResNet GANs: two 3x3 convolutions with 2x upsampling.
 
-    `normalization` is "batch", "conditional" (labels or a conditioning vector), "self_modulated"
-    (z) or "none"; the condition goes in as the second argument of `call`. The shortcut is a
-    learnable 1x1 convolution of the upsampled input whenever channels or resolution change.
+    The main path is norm, ReLU, upsample x2 (nearest), conv3x3, norm, ReLU, conv3x3. The shortcut
+    is the upsampled input, through a learnable 1x1 convolution whenever channels or resolution
+    change. `normalization` is "batch", "conditional" (labels or a conditioning vector),
+    "self_modulated" (z) or "none"; the condition goes in as the second argument of `call`.
+
+    Args:
+        filters: int. Output channels.
+        upsample: bool, default True. Double the height and width.
+        normalization: str, default "batch". "none", "batch", "conditional" or "self_modulated".
+        num_classes: int or None, default None. For "conditional": the condition is then an int
+            label; with None it is a float vector.
+        synchronized: bool, default False. Cross-replica batch statistics.
+        spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution (and
+            the conditional normalizations' linear maps).
+        sn_scale: float, default 1.0. BSSN's constant c.
+        kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
+        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
+
+    Call arguments:
+        inputs: float tensor [B, H, W, C].
+        condition: labels [B], a float vector [B, D] or z, as `normalization` needs; default None.
+        training: bool. Batch statistics and power-iteration updates when True.
+
+    Example:
+
+    >>> import keras
+    >>> import numpy as np
+    >>> from compare_gan_tf.layers import GeneratorResBlock
+    >>> keras.utils.set_random_seed(0)
+    >>> block = GeneratorResBlock(8, normalization="conditional", num_classes=10)
+    >>> x = keras.random.normal((2, 4, 4, 16))
+    >>> tuple(block(x, np.array([3, 7]), training=True).shape)
+    (2, 8, 8, 8)
+
+    Reference:
+        Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017; Miyato et al.,
+        "Spectral Normalization for Generative Adversarial Networks", ICLR 2018.
     """
 
     def __init__(self, filters, **kwargs):
@@ -113,10 +147,48 @@ class GeneratorResBlock(_GeneratorBlock):
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
 class GeneratorBottleneckBlock(_GeneratorBlock):
-    """BigGAN-deep generator block (Brock et al. 2019, Figure 16 left).
+    """BigGAN-deep generator block: a bottleneck of four convolutions with 2x upsampling.
 
-    Four conditional BNs around a 1x1 (to C_in/4), two 3x3 and a 1x1 (to `filters`) convolution.
-    The shortcut keeps the first `filters` input channels ("drop channels") and is upsampled.
+    Each of its four convolutions, a 1x1 (to C_in / channel_ratio), two 3x3 and a 1x1 (to
+    `filters`), is preceded by a normalization (conditional BN in BigGAN-deep) and a ReLU; the
+    upsampling comes before the first 3x3. The shortcut keeps the first `filters` input
+    channels ("drop channels") and is upsampled, so `filters` must not exceed the input channels.
+
+    Args:
+        filters: int. Output channels, at most the input channels.
+        channel_ratio: int, default 4. The bottleneck has C_in / channel_ratio channels.
+        upsample: bool, default True. Double the height and width.
+        normalization: str, default "batch". "none", "batch", "conditional" or "self_modulated".
+        num_classes: int or None, default None. For "conditional": the condition is then an int
+            label; with None it is a float vector.
+        synchronized: bool, default False. Cross-replica batch statistics.
+        spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution (and
+            the conditional normalizations' linear maps).
+        sn_scale: float, default 1.0. BSSN's constant c.
+        kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
+        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
+
+    Call arguments:
+        inputs: float tensor [B, H, W, C_in].
+        condition: labels [B], a float vector [B, D] or z, as `normalization` needs; default None.
+        training: bool. Batch statistics and power-iteration updates when True.
+
+    Example:
+
+    >>> import keras
+    >>> from compare_gan_tf.layers import GeneratorBottleneckBlock
+    >>> keras.utils.set_random_seed(0)
+    >>> block = GeneratorBottleneckBlock(16, normalization="conditional", spectral_norm="sn")
+    >>> x = keras.random.normal((2, 4, 4, 32))
+    >>> condition = keras.random.normal((2, 20))  # shared class embedding and a z chunk
+    >>> tuple(block(x, condition, training=True).shape)
+    (2, 8, 8, 16)
+    >>> [conv.layer.filters for conv in block.convs]  # 32 / channel_ratio in the bottleneck
+    [8, 8, 8, 16]
+
+    Reference:
+        Brock et al., "Large Scale GAN Training for High Fidelity Natural Image Synthesis",
+        ICLR 2019, Figure 16 (left).
     """
 
     def __init__(self, filters, channel_ratio=4, **kwargs):
@@ -174,12 +246,44 @@ class _DiscriminatorBlock(_Block):
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
 class DiscriminatorResBlock(_DiscriminatorBlock):
-    """ReLU, conv3x3, ReLU, conv3x3, average-pool x2, plus a 1x1-conv shortcut.
+    """Residual discriminator block of the ResNet GANs: two 3x3 convolutions with 2x pooling.
 
-    `optimized=True` is the first block of SNGAN's D (Miyato et al. 2018): conv3x3, ReLU, conv3x3,
-    pool, with shortcut conv1x1(pool(x)), so no ReLU touches the image. Otherwise the shortcut is a
-    learnable 1x1 convolution (then pooling) whenever channels or resolution change, else the
-    identity. `normalization` ("layer", "batch" or "none") goes before each ReLU + conv pair.
+    The main path is ReLU, conv3x3, ReLU, conv3x3, average-pool x2. `optimized=True` is the first
+    block of SNGAN's D: conv3x3, ReLU, conv3x3, pool, with shortcut conv1x1(pool(x)), so no ReLU
+    touches the image. Otherwise the shortcut is a learnable 1x1 convolution (then pooling)
+    whenever channels or resolution change, else the identity. `normalization` ("layer",
+    "batch" or "none") goes before each ReLU + conv pair.
+
+    Args:
+        filters: int. Output channels.
+        optimized: bool, default False. Use SNGAN's first-block layout (for the image input).
+        normalization: str, default "none". "none", "batch" or "layer".
+        downsample: bool, default True. Halve the height and width by average pooling.
+        spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution.
+        sn_scale: float, default 1.0. BSSN's constant c.
+        kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
+        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
+
+    Call arguments:
+        inputs: float tensor [B, H, W, C].
+        training: bool. Batch statistics and power-iteration updates when True.
+
+    Example:
+
+    >>> import keras
+    >>> from compare_gan_tf.layers import DiscriminatorResBlock
+    >>> keras.utils.set_random_seed(0)
+    >>> first = DiscriminatorResBlock(16, optimized=True, spectral_norm="sn")
+    >>> h = first(keras.random.normal((2, 8, 8, 3)), training=True)
+    >>> tuple(h.shape)
+    (2, 4, 4, 16)
+    >>> same = DiscriminatorResBlock(16, downsample=False)
+    >>> tuple(same(h).shape), same.shortcut is None  # identity shortcut
+    ((2, 4, 4, 16), True)
+
+    Reference:
+        Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017; Miyato et al.,
+        "Spectral Normalization for Generative Adversarial Networks", ICLR 2018.
     """
 
     def __init__(self, filters, optimized=False, normalization="none", **kwargs):
@@ -217,11 +321,40 @@ class DiscriminatorResBlock(_DiscriminatorBlock):
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
 class DiscriminatorBottleneckBlock(_DiscriminatorBlock):
-    """BigGAN-deep discriminator block (Brock et al. 2019, Figure 16 right).
+    """BigGAN-deep discriminator block: a bottleneck of four convolutions with 2x pooling.
 
-    ReLU-conv1x1 (to filters/4), two ReLU-conv3x3, ReLU, average-pool, conv1x1 (to `filters`).
-    The shortcut is pooled and, when channels grow, concatenated with a learnable 1x1 convolution
-    that supplies the missing `filters - C_in` channels.
+    ReLU-conv1x1 (to filters / channel_ratio), two ReLU-conv3x3, ReLU, average-pool, conv1x1 (to
+    `filters`). The shortcut is pooled and, when channels grow, concatenated with a learnable 1x1
+    convolution that supplies the missing `filters - C_in` channels, so `filters` must be at
+    least the input channels.
+
+    Args:
+        filters: int. Output channels, at least the input channels.
+        channel_ratio: int, default 4. The bottleneck has filters / channel_ratio channels.
+        downsample: bool, default True. Halve the height and width by average pooling.
+        spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution.
+        sn_scale: float, default 1.0. BSSN's constant c.
+        kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
+        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
+
+    Call arguments:
+        inputs: float tensor [B, H, W, C_in].
+        training: bool. When True, spectral normalization updates its power-iteration vectors.
+
+    Example:
+
+    >>> import keras
+    >>> from compare_gan_tf.layers import DiscriminatorBottleneckBlock
+    >>> keras.utils.set_random_seed(0)
+    >>> block = DiscriminatorBottleneckBlock(32, spectral_norm="sn")
+    >>> tuple(block(keras.random.normal((2, 8, 8, 24)), training=True).shape)
+    (2, 4, 4, 32)
+    >>> block.shortcut.layer.filters  # supplies the 32 - 24 new channels
+    8
+
+    Reference:
+        Brock et al., "Large Scale GAN Training for High Fidelity Natural Image Synthesis",
+        ICLR 2019, Figure 16 (right).
     """
 
     def __init__(self, filters, channel_ratio=4, **kwargs):

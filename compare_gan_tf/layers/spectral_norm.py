@@ -3,6 +3,8 @@
 import keras
 import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
+
 SPECTRAL_NORM_MODES = ("none", "sn", "bssn")
 
 
@@ -35,11 +37,32 @@ def fan_out_matrix(kernel, transposed_conv=False):
 
 
 def power_iteration(matrix, u, epsilon=1e-12, iterations=1):
-    """Estimates the largest singular value of `matrix` (m, n) from the right vector `u` (n,).
+    """Estimates the largest singular value of a matrix by power iteration.
 
-    Miyato et al. 2018, Algorithm 1: v = Wu/|Wu|, u = W^T v/|W^T v|, sigma = v^T W u, with u and v
-    held constant so that the gradient flows only through W in sigma.
-    Returns (sigma, updated u).
+    Each iteration computes v = Wu / |Wu| and u = W^T v / |W^T v|; then sigma = v^T W u. u and v
+    are held constant (stop_gradient), so the gradient of sigma flows only through W.
+
+    Args:
+        matrix: float tensor (m, n), the matrix W.
+        u: float tensor (n,), the current estimate of the top right singular vector.
+        epsilon: float, default 1e-12. Guards the normalizations against division by zero.
+        iterations: int, default 1. Number of power-iteration steps.
+
+    Returns:
+        A tuple (sigma, u): the scalar estimate of the top singular value and the updated u.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> from compare_gan_tf.layers import power_iteration
+    >>> matrix = tf.constant([[3.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    >>> sigma, u = power_iteration(matrix, tf.constant([1.0, 1.0]), iterations=10)
+    >>> round(float(sigma), 3), [round(float(x), 3) for x in u]
+    (3.0, [1.0, 0.0])
+
+    Reference:
+        Miyato et al., "Spectral Normalization for Generative Adversarial Networks", ICLR 2018,
+        Algorithm 1.
     """
     for _ in range(iterations):
         v = tf.math.l2_normalize(tf.linalg.matvec(matrix, u), epsilon=epsilon)
@@ -51,9 +74,29 @@ def power_iteration(matrix, u, epsilon=1e-12, iterations=1):
 
 
 def top_singular_values(kernel, k=3):
-    """The k largest singular values of a kernel reshaped to (-1, last axis), in decreasing order.
+    """Returns the k largest singular values of a kernel, for logging.
 
-    BigGAN (Brock et al. 2019, section 4) logs the top 3 of every layer to watch for collapse.
+    The kernel is reshaped to (-1, last axis) and decomposed exactly (SVD). BigGAN logs the top 3
+    of every layer to watch for training collapse.
+
+    Args:
+        kernel: a weight (variable or tensor) of rank >= 2, e.g. a Dense or Conv2D kernel.
+        k: int, default 3. How many singular values to return.
+
+    Returns:
+        A float tensor (k,) of singular values in decreasing order.
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> from compare_gan_tf.layers import top_singular_values
+    >>> kernel = tf.linalg.diag([1.0, 4.0, 2.0, 3.0])
+    >>> [round(float(s), 2) for s in top_singular_values(kernel, k=3)]
+    [4.0, 3.0, 2.0]
+
+    Reference:
+        Brock et al., "Large Scale GAN Training for High Fidelity Natural Image Synthesis",
+        ICLR 2019, section 4.
     """
     matrix = tf.reshape(tf.convert_to_tensor(kernel), [-1, kernel.shape[-1]])
     return tf.linalg.svd(matrix, compute_uv=False)[:k]
@@ -61,19 +104,60 @@ def top_singular_values(kernel, k=3):
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
 class SpectralNormalization(keras.layers.Wrapper):
-    """Reparameterizes a Dense, Conv2D, Conv2DTranspose or Embedding weight as c * W / sigma(W).
+    """Wrapper that divides a layer's weight by its spectral norm: W -> c * W / sigma(W).
 
-    Miyato et al. 2018: sigma is estimated by power iteration from a persistent, non-trainable
-    vector u; u and v are constants (stop_gradient) and the gradient flows through sigma = v^T W u.
-    The raw W stays the trainable variable; the normalized weight exists only inside `call`.
-    u is updated only when `training=True`, so evaluation never changes the layer's state.
+    Works on Dense, Conv2D, Conv2DTranspose and Embedding layers. sigma is estimated by power
+    iteration from a persistent, non-trainable vector u; u and v are constants (stop_gradient)
+    and the gradient flows through sigma = v^T W u. The raw W stays the trainable variable; the
+    normalized weight exists only inside `call`. u is updated only when `training=True`, so
+    evaluation never changes the layer's state.
 
-    `bidirectional=True` is BSSN (Lin, Sekar, Fanti, NeurIPS 2021): for convolutions sigma is the
-    mean of the spectral norms of the (kh*kw*cin, cout) and (kh*kw*cout, cin) reshapes, each with
-    its own u; Dense and Embedding weights use plain SN. `scale` is BSSN's constant c (1 = none).
+    `bidirectional=True` is BSSN: for convolutions sigma is the mean of the spectral norms of the
+    (kh*kw*cin, cout) and (kh*kw*cout, cin) reshapes, each with its own u; Dense and Embedding
+    weights use plain SN.
 
     This differs from `keras.layers.SpectralNormalization`, which overwrites the kernel in place
     with W / sigma, so the optimizer updates the normalized kernel and never differentiates sigma.
+
+    Args:
+        layer: the `keras.layers.Dense`, `Conv2D`, `Conv2DTranspose` or `Embedding` to wrap.
+        power_iterations: int, default 1. Power-iteration steps per call; must be >= 1.
+        epsilon: float, default 1e-12. Guards the normalizations against division by zero.
+        bidirectional: bool, default False. Use BSSN's two reshapes for convolution kernels.
+        scale: float, default 1.0. BSSN's constant c multiplying the normalized weight.
+        **kwargs: base `keras.layers.Wrapper` arguments (e.g. `name`, `dtype`).
+
+    Call arguments:
+        inputs: the wrapped layer's inputs.
+        training: bool. When True, the power-iteration vectors are updated.
+
+    Example:
+
+    >>> import keras
+    >>> import numpy as np
+    >>> from compare_gan_tf.layers import SpectralNormalization, top_singular_values
+    >>> keras.utils.set_random_seed(0)
+    >>> layer = SpectralNormalization(keras.layers.Dense(4))
+    >>> x = np.ones((2, 8), "float32")
+    >>> for _ in range(20):  # one power iteration per training call
+    ...     y = layer(x, training=True)
+    >>> tuple(y.shape)
+    (2, 4)
+    >>> round(float(top_singular_values(layer.normalized_kernel(), k=1)[0]), 2)
+    1.0
+
+    BSSN keeps a second vector for the fan-out view of a convolution kernel:
+
+    >>> conv = SpectralNormalization(keras.layers.Conv2D(8, 3), bidirectional=True, scale=2.0)
+    >>> tuple(conv(np.ones((2, 6, 6, 4), "float32")).shape)
+    (2, 4, 4, 8)
+    >>> [w.name for w in conv.non_trainable_weights]
+    ['u', 'u_fan_out']
+
+    Reference:
+        Miyato et al., "Spectral Normalization for Generative Adversarial Networks", ICLR 2018.
+        Lin, Sekar and Fanti, "Why Spectral Normalization Stabilizes GANs: Analysis and
+        Improvements", NeurIPS 2021 (BSSN).
     """
 
     def __init__(
@@ -180,11 +264,38 @@ class SpectralNormalization(keras.layers.Wrapper):
 
 
 def maybe_spectral_norm(layer, mode="none", scale=1.0):
-    """Wraps `layer` according to `mode`: "none" (unchanged), "sn" or "bssn"; `scale` is c."""
-    if mode not in SPECTRAL_NORM_MODES:
-        raise ValueError(
-            f"Unknown spectral_norm mode {mode!r}; use one of {', '.join(SPECTRAL_NORM_MODES)}."
-        )
+    """Wraps a layer in `SpectralNormalization` according to a mode name.
+
+    The wrapper takes the layer's dtype policy, so mixed precision carries over.
+
+    Args:
+        layer: a `keras.layers.Dense`, `Conv2D`, `Conv2DTranspose` or `Embedding`.
+        mode: str, default "none". "none" returns `layer` unchanged, "sn" wraps it with spectral
+            normalization and "bssn" with bidirectional scaled spectral normalization.
+        scale: float, default 1.0. BSSN's constant c.
+
+    Returns:
+        `layer` itself for "none", else a `SpectralNormalization` wrapping it.
+
+    Example:
+
+    >>> import keras
+    >>> from compare_gan_tf.layers import maybe_spectral_norm
+    >>> dense = keras.layers.Dense(4)
+    >>> maybe_spectral_norm(dense, "none") is dense
+    True
+    >>> type(maybe_spectral_norm(dense, "sn")).__name__
+    'SpectralNormalization'
+    >>> wrapped = maybe_spectral_norm(keras.layers.Conv2D(4, 3), "bssn", scale=1.5)
+    >>> wrapped.bidirectional, wrapped.scale
+    (True, 1.5)
+
+    Reference:
+        Miyato et al., "Spectral Normalization for Generative Adversarial Networks", ICLR 2018.
+        Lin, Sekar and Fanti, "Why Spectral Normalization Stabilizes GANs: Analysis and
+        Improvements", NeurIPS 2021 (BSSN).
+    """
+    check_choice("spectral_norm mode", mode, SPECTRAL_NORM_MODES)
     if mode == "none":
         return layer
     return SpectralNormalization(

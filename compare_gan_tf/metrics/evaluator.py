@@ -10,6 +10,7 @@ import math
 import gin
 import numpy as np
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.metrics.features import extract
 from compare_gan_tf.metrics.scores import (
     DEFAULT_METRICS,
@@ -18,9 +19,18 @@ from compare_gan_tf.metrics.scores import (
     score_features,
 )
 
+FEATURE_EXTRACTORS = ("inception", "digits_classifier", "keras_inception_v3")
+
 
 def make_extractor(name):
     """The feature extractor called `name`; its file paths come from its own gin bindings."""
+    check_choice(
+        "feature extractor",
+        name,
+        FEATURE_EXTRACTORS,
+        "inception is TF-GAN's Inception v3 (the published numbers' network), digits_classifier "
+        "the shipped digits model, keras_inception_v3 not comparable to published scores.",
+    )
     if name == "digits_classifier":
         from compare_gan_tf.metrics.digits_classifier import digits_classifier
 
@@ -33,11 +43,7 @@ def make_extractor(name):
         from compare_gan_tf.metrics.inception import keras_inception_v3
 
         return keras_inception_v3()
-    raise ValueError(
-        f"Unknown feature extractor {name!r}; use inception (TF-GAN's Inception v3, the "
-        "published numbers' network), digits_classifier (the shipped digits model) or "
-        "keras_inception_v3 (not comparable to published scores)."
-    )
+    raise AssertionError(f"FEATURE_EXTRACTORS lists {name!r} but it is not built here.")
 
 
 @gin.configurable("evaluator")

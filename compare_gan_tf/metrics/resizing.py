@@ -13,6 +13,8 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from compare_gan_tf.checks import check_choice
+
 RESIZE_METHODS = ("legacy", "clean")
 
 
@@ -26,12 +28,12 @@ def size_pair(size):
 
 def check_method(method):
     """Returns `method`, raising ValueError unless it is one of RESIZE_METHODS."""
-    if method not in RESIZE_METHODS:
-        raise ValueError(
-            f"Unknown resize method {method!r}; use 'legacy' (TF-GAN / compare_gan numbers) or "
-            "'clean' (clean-fid's antialiased resize)."
-        )
-    return method
+    return check_choice(
+        "resize method",
+        method,
+        RESIZE_METHODS,
+        "'legacy' gives TF-GAN / compare_gan numbers, 'clean' clean-fid's antialiased resize.",
+    )
 
 
 def _legacy_resize(images, height, width):

@@ -2,14 +2,18 @@
 
 import json
 import os
-import tempfile
+
+import tensorflow as tf
+
+from compare_gan_tf.files import write_atomically
 
 
 def read_results(path):
     """The rows of a results file as a list of dicts ([] when it does not exist yet)."""
-    if not os.path.exists(path):
+    path = os.fspath(path)
+    if not tf.io.gfile.exists(path):
         return []
-    with open(path) as file:
+    with tf.io.gfile.GFile(path) as file:
         return [json.loads(line) for line in file if line.strip()]
 
 
@@ -27,15 +31,7 @@ def write_json(path, value):
 def write_text(path, text):
     """Writes `text` next to `path` and renames it into place: a crash leaves the old file or
     the new one, never a torn one."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp_", suffix=".part")
-    try:
-        with os.fdopen(descriptor, "w") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    directory = os.path.dirname(os.fspath(path))
+    if directory:
+        tf.io.gfile.makedirs(directory)
+    write_atomically(path, text)

@@ -10,6 +10,7 @@ Weights default to the papers' values (methods.md section 7; the paper values we
 import gin
 import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.objectives.penalties import squared_norm_per_sample
 
 PADDINGS = ("reflect", "zeros")
@@ -45,8 +46,7 @@ def translate(images, offsets, padding="reflect"):
 
     `offsets` is an int [B, 2] tensor. The uncovered border is filled by reflection or with zeros.
     """
-    if padding not in PADDINGS:
-        raise ValueError(f"Unknown padding {padding!r}; use one of: {', '.join(PADDINGS)}.")
+    check_choice("padding", padding, PADDINGS)
     offsets = tf.cast(offsets, tf.int32)
     height, width = images.shape[1], images.shape[2]
     rows, rows_valid = _source_indices(height, offsets[:, 0], padding)

@@ -10,6 +10,8 @@ from typing import NamedTuple
 import gin
 import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
+
 
 class LossResult(NamedTuple):
     """The four numbers compare_gan's losses return; d_loss = d_loss_real + d_loss_fake."""
@@ -129,6 +131,4 @@ def get_loss(name):
     """The loss function called `name` (a key of LOSSES); a callable is returned unchanged."""
     if callable(name):
         return name
-    if name not in LOSSES:
-        raise ValueError(f"Unknown GAN loss {name!r}; use one of: {', '.join(LOSSES)}.")
-    return LOSSES[name]
+    return LOSSES[check_choice("GAN loss", name, LOSSES, colon=True)]

@@ -39,8 +39,9 @@ class GANObjective:
       loss: a name in `losses.LOSSES` ("non_saturating", "minimax", "wasserstein",
         "least_squares", "hinge") or a callable with their signature.
       penalty: "none", "wgan_gp", "dragan", "r1", "r2" or "l2" (see `penalties`).
-      penalty_weight: the penalty's weight (gamma for r1/r2); None keeps the penalty function's
-        own default (the source's value, or whatever gin binds to it).
+      penalty_weight: the penalty's weight (gamma for r1/r2), set here only; None takes the
+        penalty function's default, the source's value (10 for wgan_gp, dragan, r1, r2; 1 for
+        l2).
       gradient_normalization: "none", "gn" or "pgn"; the normalized D replaces D in every term.
       consistency: "none", "cr" (reals), "bcr" (reals and fakes), "zcr" (latent), or "icr"
         (bcr + zcr, Zhao et al. 2021). Weights and augmentations are the gin parameters of

@@ -1,6 +1,7 @@
 """Penalties added to the discriminator loss (compare_gan's `penalty_lib`, plus R1 and R2).
 
-Each returns one float32 scalar that already includes its weight. The gradient penalties use a
+Each returns one float32 scalar that already includes its weight (set by
+GANObjective.penalty_weight, the one place for it). The gradient penalties use a
 GradientTape on D's input nested inside the caller's tape, so they are differentiable with respect
 to D's variables (double backprop). They differentiate the sum of the logits, which gives
 per-sample input gradients only when D has no coupling between samples (no batch norm or
@@ -9,7 +10,6 @@ minibatch statistics in D). Means are over the batch given (the replica's batch 
 the fakes).
 """
 
-import gin
 import tensorflow as tf
 
 PENALTIES = ("none", "wgan_gp", "dragan", "r1", "r2", "l2")
@@ -48,7 +48,6 @@ def _unit_slope_penalty(d_fn, points, labels):
     return tf.reduce_mean(tf.square(slope - 1.0))
 
 
-@gin.configurable
 def wgan_gp(d_fn, real_images, fake_images, labels=None, weight=10.0):
     """1-centred gradient penalty on real-fake interpolates (Gulrajani et al. 2017).
 
@@ -67,7 +66,6 @@ def wgan_gp(d_fn, real_images, fake_images, labels=None, weight=10.0):
     return weight * _unit_slope_penalty(d_fn, interpolates, labels)
 
 
-@gin.configurable
 def dragan(d_fn, real_images, labels=None, weight=10.0):
     """DRAGAN's penalty around the real data (Kodali et al. 2017), the authors' notebook variant.
 
@@ -86,7 +84,6 @@ def dragan(d_fn, real_images, labels=None, weight=10.0):
     return weight * _unit_slope_penalty(d_fn, points, labels)
 
 
-@gin.configurable
 def r1(d_fn, real_images, labels=None, weight=10.0):
     """Zero-centred penalty on real images, R1 (Mescheder et al. 2018); `weight` is gamma.
 
@@ -98,7 +95,6 @@ def r1(d_fn, real_images, labels=None, weight=10.0):
     return 0.5 * weight * tf.reduce_mean(squared_norm_per_sample(gradient))
 
 
-@gin.configurable
 def r2(d_fn, fake_images, labels=None, weight=10.0):
     """Zero-centred penalty on generated images, R2 (Mescheder et al. 2018); `weight` is gamma.
 
@@ -109,7 +105,6 @@ def r2(d_fn, fake_images, labels=None, weight=10.0):
     return 0.5 * weight * tf.reduce_mean(squared_norm_per_sample(gradient))
 
 
-@gin.configurable
 def l2(variables, weight=1.0):
     """Weight decay on D's kernels as compare_gan's `l2_penalty` (default weight: its lamba, 1).
 
@@ -126,3 +121,50 @@ def l2(variables, weight=1.0):
     # compare_gan penalty_lib.l2_penalty: mean over kernels of tf.nn.l2_loss(W) = sum(W^2) / 2.
     halves = [0.5 * tf.reduce_sum(tf.square(tf.cast(k, tf.float32))) for k in kernels]
     return weight * tf.add_n(halves) / len(kernels)
+
+
+def lazy(penalty_fn, step, interval=16):
+    """Lazy regularization (Karras et al. 2020, StyleGAN2, appendix B): `penalty_fn` every
+    `interval` steps, scaled by `interval`, and exactly 0 on the other steps.
+
+    A tf.cond, so only the due steps pay for the penalty inside a compiled step. Averaged over
+    `interval` consecutive steps the term equals the penalty. StyleGAN2 runs the regularization
+    as separate optimizer steps and so scales Adam's learning rate by c = k / (k + 1) and its
+    betas to beta^c; here the term joins the ordinary D loss of the due step, so the number of
+    optimizer steps is unchanged and no such correction is applied.
+
+    Args:
+      penalty_fn: zero-argument callable returning the weighted penalty (a scalar).
+      step: int scalar (tensor or variable) counting D steps; the penalty runs when
+        step % interval == 0, so on the first step.
+      interval: k, a positive int (16 in StyleGAN2; 1 evaluates every step).
+
+    Returns:
+      float32 scalar.
+    """
+    if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
+        raise ValueError(f"interval must be a positive int; got {interval!r}.")
+    due = tf.equal(tf.math.floormod(tf.cast(step, tf.int64), interval), 0)
+    # Karras et al. 2020 (StyleGAN2), appendix B: k * R every k-th minibatch, 0 otherwise.
+    return tf.cond(
+        due,
+        lambda: float(interval) * tf.cast(penalty_fn(), tf.float32),
+        lambda: tf.constant(0.0, tf.float32),
+    )
+
+
+def lazy_r1(d_fn, real_images, labels=None, *, step, weight=10.0, interval=16):
+    """R1 (see `r1`, weight = gamma) under lazy regularization: 16 x R1 every 16th D step.
+
+    Args:
+      d_fn: d_fn(images, labels) -> logits [B, 1].
+      real_images: the real batch, as given to `r1`.
+      labels: the real labels for a conditional D, else None.
+      step: int scalar counting D steps (see `lazy`).
+      weight: gamma of R1.
+      interval: k of lazy regularization (16, StyleGAN2's D regularization interval).
+
+    Returns:
+      float32 scalar.
+    """
+    return lazy(lambda: r1(d_fn, real_images, labels, weight=weight), step, interval)

@@ -22,7 +22,7 @@ _MODULES = {
     ),
     "worker": ("check_bindings", "optimize"),
     "report": ("plot_budget_curves", "write_report"),
-    "scorers": ("SCORERS", "get_scorer", "register_scorer"),
+    "trial_scores": ("SCORERS", "get_scorer", "register_scorer"),
     "storage": ("default_storage_url", "open_study"),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names}

@@ -6,7 +6,7 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from compare_gan_tf.study.objective import SCORE_PREFIX
+from compare_gan_tf.study.trial import SCORE_PREFIX
 
 TrialState = optuna.trial.TrialState
 # States of trials that are settings tried: a diverged (pruned) setting spends budget too.

@@ -11,7 +11,7 @@ method = ["loss"]                               # parameters whose values name a
 heartbeat_seconds = 60                          # a silent RUNNING trial is dead after 2x this
 
 [objective]
-metric = "mixture"                              # a scorer in study.scorers
+metric = "mixture"                              # a scorer in study.trial_scores
 score = "modes_recovered"                       # the score optimized
 direction = "maximize"
 divergence_threshold = 1.0                      # optional: a score worse than this diverged
@@ -209,17 +209,15 @@ class _Checker:
 
 
 def _check_gin_configs(checker, names):
-    # main.find_config needs no TensorFlow, so a typo fails before anything trains.
-    from absl import app
-
-    from compare_gan_tf.main import find_config
+    # find_config needs no TensorFlow, so a typo fails before anything trains.
+    from compare_gan_tf.training.config import ConfigError, find_config
 
     if not names:
         checker.fail("[study] gin_configs is empty; name at least one gin config")
     for name in names:
         try:
             find_config(name)
-        except app.UsageError as error:
+        except ConfigError as error:
             checker.fail(f"[study] gin_configs: {error}".rstrip("."))
 
 

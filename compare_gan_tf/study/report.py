@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from compare_gan_tf.study.analysis import budget_curves, results_table, setting_scores
-from compare_gan_tf.study.scorers import SCORERS
+from compare_gan_tf.study.trial_scores import SCORERS
 
 TOP_SETTINGS = 10
 LINE_STYLES = ("-", "--", ":", "-.")

@@ -11,12 +11,12 @@ import warnings
 
 import gin
 import optuna
-from absl import app
 
-from compare_gan_tf.main import parse_gin
 from compare_gan_tf.study.definition import StudyFileError
-from compare_gan_tf.study.objective import TrialObjective
 from compare_gan_tf.study.storage import open_study
+from compare_gan_tf.study.trial import TrialObjective
+from compare_gan_tf.training.config import ConfigError
+from compare_gan_tf.training.run import configure
 
 TrialState = optuna.trial.TrialState
 CLAIMED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
@@ -31,9 +31,8 @@ def check_bindings(definition):
     try:
         for parameter, lines in parameters:
             where = "[study] bindings" if parameter is None else f"[params.{parameter.name}]"
-            gin.clear_config()
-            parse_gin(definition.gin_configs, [*definition.bindings, *lines])
-    except app.UsageError as error:
+            configure(definition.gin_configs, [*definition.bindings, *lines])
+    except ConfigError as error:
         raise StudyFileError(f"{definition.path}: {where}: {error}") from None
     finally:
         gin.clear_config()

@@ -9,7 +9,7 @@ import gin
 import keras
 import tensorflow as tf
 
-from compare_gan_tf.architectures.latents import Z_PRIORS, sample_z
+from compare_gan_tf.architectures.latents import check_z_prior, sample_z
 from compare_gan_tf.training.ema import GeneratorAverage
 
 # Offsets that give the latents of each D update and of the G update their own random stream.
@@ -61,25 +61,17 @@ class GAN:
         z_prior="normal",
         seed=0,
     ):
-        if z_prior not in Z_PRIORS:
-            raise ValueError(f"Unknown z_prior {z_prior!r}; use one of {', '.join(Z_PRIORS)}.")
+        check_z_prior(z_prior)
         if global_batch_size % strategy.num_replicas_in_sync:
             raise ValueError(
                 f"The global batch size {global_batch_size} must be a multiple of the "
                 f"{strategy.num_replicas_in_sync} replicas; change batch_size."
             )
-        self.generator = generator
-        self.discriminator = discriminator
-        self.objective = objective
-        self.strategy = strategy
-        self.global_batch_size = global_batch_size
-        self.z_dim = z_dim
-        self.num_classes = num_classes
-        self.disc_iters = disc_iters
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
-        self.z_prior = z_prior
-        self.seed = seed
+        self.generator, self.discriminator, self.objective = generator, discriminator, objective
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        self.strategy, self.global_batch_size = strategy, global_batch_size
+        self.z_dim, self.z_prior, self.num_classes = z_dim, z_prior, num_classes
+        self.disc_iters, self.seed = disc_iters, seed
         self.ema = GeneratorAverage(generator, ema_generator, ema_decay, ema_start_step)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
         # Keras 3 under tf.distribute: build the optimizers in the strategy scope first.

@@ -2,10 +2,11 @@
 
 import io
 import math
-import os
 
 import numpy as np
 from PIL import Image
+
+from compare_gan_tf.files import write_atomically
 
 
 def to_uint8(images):
@@ -39,25 +40,7 @@ def save_image_grid(images, path, columns=None, scale=1):
         )
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
-    temporary = f"{path}.tmp"
-    with open(temporary, "wb") as file:
-        file.write(buffer.getvalue())
-    os.replace(temporary, path)
-    return path
-
-
-def _write_atomically(data, path):
-    """Writes `data` to `path` through a temporary file; a failure leaves neither file behind."""
-    temporary = f"{path}.tmp"
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-    return path
+    return write_atomically(path, buffer.getvalue())
 
 
 def save_scatter_plot(points, path, centres=None, limits=None, size=480, title=None):
@@ -111,4 +94,4 @@ def save_scatter_plot(points, path, centres=None, limits=None, size=480, title=N
     axes.text(0.01, 0.99, caption, transform=axes.transAxes, va="top", ha="left", fontsize=8)
     buffer = io.BytesIO()
     canvas.print_png(buffer)
-    return _write_atomically(buffer.getvalue(), path)
+    return write_atomically(path, buffer.getvalue())

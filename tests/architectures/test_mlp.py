@@ -23,7 +23,7 @@ from compare_gan_tf.layers import (
     SpectralNormalization,
 )
 from compare_gan_tf.objectives import GANObjective
-from compare_gan_tf.training.gan import GAN, adam
+from compare_gan_tf.training.factory import build_gan
 
 NUM_CLASSES = RING8.num_modes
 D_NORMALIZATIONS = ("none", "batch", "layer", "spectral", "bssn")
@@ -268,40 +268,18 @@ def eager():
 
 
 def _gan_step(strategy, mixture, num_classes, loss, penalty, g_norm, d_norm):
-    z_dim = 4
-    with strategy.scope():
-        generator, average = (
-            build_generator(
-                "mlp",
-                None,
-                num_classes=num_classes,
-                z_dim=z_dim,
-                ch=16,
-                normalization=g_norm,
-                synchronized=strategy.num_replicas_in_sync > 1,
-            )
-            for _ in range(2)
-        )
-        discriminator = build_discriminator(
-            "mlp", None, num_classes=num_classes, ch=16, normalization=d_norm
-        )
-        z = tf.zeros([2, z_dim])
-        labels = tf.zeros([2], tf.int32) if num_classes else None
-        for model in (generator, average):
-            model(z, labels)
-        discriminator(generator(z, labels), labels)
-        gan = GAN(
-            generator,
-            discriminator,
-            average,
-            GANObjective(loss=loss, penalty=penalty),
-            strategy,
-            global_batch_size=BATCH,
-            z_dim=z_dim,
-            num_classes=num_classes,
-            g_optimizer=adam(),
-            d_optimizer=adam(),
-        )
+    gan = build_gan(
+        "mlp",
+        None,
+        num_classes=num_classes,
+        batch_size=BATCH,
+        z_dim=4,
+        strategy=strategy,
+        objective=GANObjective(loss=loss, penalty=penalty),
+        generator_options={"ch": 16, "normalization": g_norm},
+        discriminator_options={"ch": 16, "normalization": d_norm},
+    )
+    generator, discriminator = gan.generator, gan.discriminator
 
     def draw(step):
         return sample_mixture(mixture, BATCH, tf.stack([tf.constant(7, tf.int64), step]))

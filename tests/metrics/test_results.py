@@ -4,6 +4,7 @@ import json
 import os
 
 import pytest
+import tensorflow as tf
 
 from compare_gan_tf.metrics import results
 
@@ -22,10 +23,10 @@ def test_a_crash_while_writing_keeps_the_old_rows(tmp_path, monkeypatch):
     results.append_result(path, {"step": 1})
     before = path.read_bytes()
 
-    def crash(source, target):
+    def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(os, "replace", crash)
+    monkeypatch.setattr(tf.io.gfile, "rename", crash)
     with pytest.raises(OSError, match="disk full"):
         results.append_result(path, {"step": 2})
     assert path.read_bytes() == before

@@ -15,7 +15,7 @@ import gin  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import logging  # noqa: E402
 
-from compare_gan_tf.training import runner  # noqa: E402
+from compare_gan_tf.training import checkpoints, loop  # noqa: E402
 from compare_gan_tf.training.gan import GAN  # noqa: E402
 from tests.training.tiny_run import TINY_RUN  # noqa: E402
 
@@ -46,8 +46,8 @@ def main(model_dir, steps):
     logging.set_verbosity(logging.INFO)
     gin.parse_config(TINY_RUN + "train.sample_steps = 0\ntrain.singular_value_steps = 0\n")
     GAN.checkpoint_items = with_ballast(GAN.checkpoint_items)
-    runner.save = announced(runner.save)
-    runner.train(model_dir, training_steps=steps)
+    checkpoints.save = announced(checkpoints.save)
+    loop.train(model_dir, training_steps=steps)
 
 
 if __name__ == "__main__":

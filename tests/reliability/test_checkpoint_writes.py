@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 from tensorflow.python.checkpoint import checkpoint_management
 
-from compare_gan_tf.training import runner
+from compare_gan_tf.training import loop
 from tests.test_main import _env
 from tests.training.tiny_run import TINY_RUN
 
@@ -40,7 +40,7 @@ def test_the_state_file_is_written_after_the_checkpoint_data(tmp_path, monkeypat
         checkpoint_management, "update_checkpoint_state_internal", check_data_then_record
     )
     try:
-        experiment = runner.train(str(tmp_path), training_steps=2)
+        experiment = loop.train(str(tmp_path), training_steps=2)
     finally:
         gin.clear_config()
     # Two state writes per save (before and after deleting old checkpoints), each complete.

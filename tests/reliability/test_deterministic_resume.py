@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 from tensorflow.python.framework import config as tf_config
 
-from compare_gan_tf.training import runner
+from compare_gan_tf.training import loop
 from compare_gan_tf.training.experiment import Experiment
 from tests.training.tiny_run import TINY_RUN
 
@@ -31,7 +31,7 @@ def _losses(model_dir):
 
 def _train(model_dir, steps, checkpoint_input):
     keras.utils.set_random_seed(1234)  # the same initial weights in every run
-    runner.train(str(model_dir), training_steps=steps, checkpoint_input=checkpoint_input)
+    loop.train(str(model_dir), training_steps=steps, checkpoint_input=checkpoint_input)
 
 
 @pytest.fixture(scope="module")
@@ -82,4 +82,4 @@ def test_checkpointing_the_input_under_mirrored_strategy_is_refused(
 ):
     experiment = Experiment(strategy=mirrored_strategy)
     with pytest.raises(ValueError, match="checkpoint_input=True needs a one-device strategy"):
-        runner.train(str(tmp_path), training_steps=1, checkpoint_input=True, experiment=experiment)
+        loop.train(str(tmp_path), training_steps=1, checkpoint_input=True, experiment=experiment)

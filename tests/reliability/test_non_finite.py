@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from compare_gan_tf.training import runner
+from compare_gan_tf.training import checkpoints, loop
 from compare_gan_tf.training.experiment import Experiment
 
 ADAM_DEFAULT_RATE = 2e-4
@@ -38,9 +38,7 @@ def test_rollback_restores_the_last_checkpoint_halves_the_rates_and_finishes(
 ):
     experiment = _diverging_above(Experiment(), rate=1.5e-4)
     with caplog.at_level(logging.WARNING):
-        runner.train(
-            str(tmp_path), training_steps=5, on_non_finite="rollback", experiment=experiment
-        )
+        loop.train(str(tmp_path), training_steps=5, on_non_finite="rollback", experiment=experiment)
     gan = experiment.gan
     assert int(gan.step.numpy()) == 5
     assert "Non-finite d_loss" in caplog.text and "at step 3: rolled back to step 2" in caplog.text
@@ -48,7 +46,7 @@ def test_rollback_restores_the_last_checkpoint_halves_the_rates_and_finishes(
     assert all(np.isfinite(w.numpy()).all() for w in gan.discriminator.weights)
     # The lowered rates are saved, so a resumed run keeps them.
     fresh = Experiment()
-    runner.restore(runner.checkpoint_manager(fresh.gan, str(tmp_path)), str(tmp_path))
+    checkpoints.restore(checkpoints.checkpoint_manager(fresh.gan, str(tmp_path)), str(tmp_path))
     assert int(fresh.gan.step.numpy()) == 5
     np.testing.assert_allclose(_rates(fresh.gan), [ADAM_DEFAULT_RATE / 2] * 2, rtol=1e-6)
 
@@ -57,7 +55,7 @@ def test_rollback_gives_up_after_max_rollbacks(quiet_tiny_config, tmp_path):
     experiment = _diverging_above(Experiment(), rate=0.0)
     diverged = r"Non-finite d_loss.* at step 3 after 2 rollbacks"
     with pytest.raises(FloatingPointError, match=diverged):
-        runner.train(
+        loop.train(
             str(tmp_path),
             training_steps=5,
             on_non_finite="rollback",
@@ -72,7 +70,7 @@ def test_rollback_gives_up_after_max_rollbacks(quiet_tiny_config, tmp_path):
 def test_stop_names_the_step_and_the_terms_and_keeps_the_checkpoint(quiet_tiny_config, tmp_path):
     experiment = _diverging_above(Experiment(), rate=0.0)
     with pytest.raises(FloatingPointError) as raised:
-        runner.train(str(tmp_path), training_steps=5, experiment=experiment)
+        loop.train(str(tmp_path), training_steps=5, experiment=experiment)
     message = str(raised.value)
     assert message.startswith("Non-finite d_loss") and "at step 3;" in message
     assert f"the last good checkpoint, ckpt-2, is kept in {tmp_path}" in message
@@ -86,7 +84,7 @@ def test_a_non_finite_loss_before_any_checkpoint_says_there_is_none(
 ):
     experiment = _diverging_above(Experiment(), rate=0.0, from_step=0)
     with pytest.raises(FloatingPointError) as raised:
-        runner.train(
+        loop.train(
             str(tmp_path), training_steps=5, on_non_finite=on_non_finite, experiment=experiment
         )
     message = str(raised.value)
@@ -114,5 +112,5 @@ def test_bad_non_finite_settings_are_refused_before_training(
 ):
     gin.parse_config(bindings)
     with pytest.raises(ValueError, match=message):
-        runner.train(str(tmp_path), training_steps=1)
+        loop.train(str(tmp_path), training_steps=1)
     assert not (tmp_path / "checkpoint").exists()

@@ -3,7 +3,7 @@
 Usage: TF_CONFIG=... python tests/training/multi_worker_task.py MODEL_DIR OUTPUT.npz [STEPS]
 
 Builds a tiny dcgan Experiment under MultiWorkerMirroredStrategy (the cluster and this task come
-from $TF_CONFIG), records every variable, trains with runner.train, and writes OUTPUT.npz with
+from $TF_CONFIG), records every variable, trains with loop.train, and writes OUTPUT.npz with
 "step", "initial/<group>/<i>" (the variables before training) and "final/<group>/<i>" (after),
 for the groups generator, discriminator, ema_generator, g_optimizer and d_optimizer.
 
@@ -12,7 +12,7 @@ the train step (sleeping in Python, alive, its heartbeats going on) once it reac
 
 Each worker seeds its own random state differently (from its task index), so equal weights
 after training also show that the strategy broadcast worker 0's initial values. A preempted run
-(SIGTERM) prints runner.Preempted's message and exits with the CLI's status for it.
+(SIGTERM) prints faults.Preempted's message and exits with the CLI's status for it.
 """
 
 import json
@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 from tiny_run import TINY_RUN  # noqa: E402  (run as a script: its folder is on sys.path)
 
 from compare_gan_tf.main import PREEMPTED_STATUS  # noqa: E402
-from compare_gan_tf.training import runner  # noqa: E402
+from compare_gan_tf.training import faults, loop  # noqa: E402
 from compare_gan_tf.training.experiment import Experiment  # noqa: E402
 
 CONFIG = (
@@ -78,8 +78,8 @@ def main(model_dir, output, steps=3):
         hang_at(experiment, int(os.environ["HANG_AT_STEP"]))
     initial = variables(experiment.gan)
     try:
-        runner.train(model_dir, training_steps=steps, experiment=experiment)
-    except runner.Preempted as preempted:
+        loop.train(model_dir, training_steps=steps, experiment=experiment)
+    except faults.Preempted as preempted:
         print(preempted, file=sys.stderr, flush=True)
         sys.exit(PREEMPTED_STATUS)
     final = variables(experiment.gan)

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from compare_gan_tf.architectures import build_discriminator, build_generator
 from compare_gan_tf.objectives import GANObjective
 from compare_gan_tf.objectives.losses import LOSSES
 from compare_gan_tf.objectives.penalties import PENALTIES
-from compare_gan_tf.training.gan import GAN, adam
+from compare_gan_tf.training.factory import build_gan
 
 D_NORMALIZATIONS = ("none", "batch", "layer", "spectral", "bssn")
 COMBINATIONS = list(itertools.product(sorted(LOSSES), PENALTIES, D_NORMALIZATIONS))
@@ -33,38 +32,19 @@ def eager():
 
 
 def _one_step(strategy, loss, penalty, normalization):
-    with strategy.scope():
-        generator, average = (
-            build_generator(
-                "dcgan",
-                32,
-                num_classes=NUM_CLASSES,
-                channels=1,
-                z_dim=Z_DIM,
-                ch=4,
-                synchronized=strategy.num_replicas_in_sync > 1,
-            )
-            for _ in range(2)
-        )
-        discriminator = build_discriminator(
-            "dcgan", 32, num_classes=NUM_CLASSES, ch=4, normalization=normalization
-        )
-        z, labels = tf.zeros([2, Z_DIM]), tf.zeros([2], tf.int32)
-        for model in (generator, average):
-            model(z, labels)
-        discriminator(generator(z, labels), labels)
-        gan = GAN(
-            generator,
-            discriminator,
-            average,
-            GANObjective(loss=loss, penalty=penalty),
-            strategy,
-            global_batch_size=BATCH,
-            z_dim=Z_DIM,
-            num_classes=NUM_CLASSES,
-            g_optimizer=adam(),
-            d_optimizer=adam(),
-        )
+    gan = build_gan(
+        "dcgan",
+        32,
+        num_classes=NUM_CLASSES,
+        channels=1,
+        batch_size=BATCH,
+        z_dim=Z_DIM,
+        strategy=strategy,
+        objective=GANObjective(loss=loss, penalty=penalty),
+        generator_options={"ch": 4},
+        discriminator_options={"ch": 4, "normalization": normalization},
+    )
+    generator, discriminator = gan.generator, gan.discriminator
     before = [w.numpy() for w in discriminator.trainable_weights]
     images = np.random.uniform(-1, 1, (BATCH, 32, 32, 1)).astype("float32")
     labels = np.arange(BATCH, dtype="int32") % NUM_CLASSES

@@ -28,6 +28,7 @@ def test_saved_png_holds_the_enlarged_grid(tmp_path):
     expected = np.repeat(np.repeat(image_grid(images), 2, axis=0), 2, axis=1)
     np.testing.assert_array_equal(saved, expected)
     assert not (tmp_path / "grid.png.tmp").exists()
+    assert [child.name for child in tmp_path.iterdir()] == ["grid.png"]
 
 
 def test_singular_values_of_every_raw_kernel_match_numpy():

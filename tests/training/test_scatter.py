@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from compare_gan_tf.data.gaussian_mixtures import GRID25, RING8
@@ -56,6 +57,7 @@ def test_png_has_the_requested_size_and_draws_points_and_centres_where_they_are(
     assert _is_white(_patch(pixels, *_pixel((-1.0, -2.5), limits)))
     assert _is_white(_patch(pixels, *_pixel((0.0, 0.0), limits)))
     assert not os.path.exists(f"{path}.tmp")
+    assert os.listdir(tmp_path) == ["scatter.png"]
 
 
 def test_default_limits_follow_the_centres(tmp_path):
@@ -79,10 +81,10 @@ def test_a_failed_write_leaves_no_partial_file_and_keeps_the_old_one(tmp_path, m
     save_scatter_plot(np.zeros((4, 2)), path, RING8.centres, size=SIZE)
     before = path.read_bytes()
 
-    def fail(source, target):
+    def fail(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(os, "replace", fail)
+    monkeypatch.setattr(tf.io.gfile, "rename", fail)
     with pytest.raises(OSError, match="disk full"):
         save_scatter_plot(np.ones((4, 2)), path, RING8.centres, size=SIZE)
     assert path.read_bytes() == before

@@ -13,14 +13,9 @@ trial counts as the worst score any trial of the study reached.
 
 import dataclasses
 
-from compare_gan_tf.data import MIXTURES, mode_statistics
-from compare_gan_tf.metrics.evaluator import Evaluator
+from compare_gan_tf.data import MIXTURES
 from compare_gan_tf.study.definition import StudyFileError
-from compare_gan_tf.training import runner
-from compare_gan_tf.training.evaluation import CheckpointScorer
-
-# VEEGAN (Srivastava et al. 2017) scores the 2-D mixtures on 2,500 generated samples.
-MIXTURE_SAMPLES = 2500
+from compare_gan_tf.training.run import score_trained
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,31 +45,26 @@ def get_scorer(name):
         raise StudyFileError(
             f"Unknown metric {name!r} in the study's [objective]; registered: "
             f"{', '.join(sorted(SCORERS))}. Register it with "
-            "compare_gan_tf.study.scorers.register_scorer in a module the study imports."
+            "compare_gan_tf.study.trial_scores.register_scorer in a module the study imports."
         )
     return SCORERS[name]
 
 
 @register_scorer("mixture", worst={"modes_recovered": 0, "high_quality_fraction": 0.0})
 def mixture_scores(experiment, model_dir):
-    """Modes recovered and the high-quality fraction of 2,500 EMA-generator samples."""
+    """Modes recovered and the high-quality fraction of 2,500 EMA-generator samples (the
+    scores a training run's eval rows hold for a mixture)."""
     name = experiment.info.name
     if name not in MIXTURES:
         raise ValueError(
             f"Metric 'mixture' scores the 2-D Gaussian mixtures ({', '.join(MIXTURES)}), but "
             f"the study trains on {name!r}; set dataset.name or pick another metric."
         )
-    samples = runner.sample_images(experiment.gan, MIXTURE_SAMPLES)
-    statistics = mode_statistics(samples, MIXTURES[name])
-    return {
-        "modes_recovered": float(statistics["modes_recovered"]),
-        "high_quality_fraction": statistics["high_quality_fraction"],
-    }
+    return score_trained(experiment, model_dir)
 
 
 @register_scorer("evaluator")
 def evaluator_scores(experiment, model_dir):
     """Every score of the gin-configured evaluator (evaluator.extractor and friends) on the
     trained EMA generator, e.g. the digits FID under digits_sndcgan.gin."""
-    runner.prepare_sampling(experiment.gan)
-    return CheckpointScorer(experiment, Evaluator(), model_dir).score()
+    return score_trained(experiment, model_dir)

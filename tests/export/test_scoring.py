@@ -5,9 +5,9 @@ import json
 import pytest
 import tensorflow_hub as hub
 
+from compare_gan_tf.export.scoring import score_hub_module
 from compare_gan_tf.metrics.evaluator import Evaluator
 from compare_gan_tf.pretrained import DIGITS_GENERATOR
-from compare_gan_tf.training.hub_scoring import score_hub_module
 
 
 def test_the_shipped_module_scores_as_its_training_run_did():

@@ -1,4 +1,4 @@
-"""One trial: sample bindings, train with main's runner in the trial's model_dir, score.
+"""One trial: sample bindings, train through compare_gan_tf.run in the trial's model_dir, score.
 
 A trial that diverges (FloatingPointError from the runner, a non-finite score, or a score past
 the divergence threshold) is pruned, with the reason in its "diverged" user attr.
@@ -13,10 +13,9 @@ import keras
 import optuna
 from absl import logging
 
-from compare_gan_tf.main import parse_gin
 from compare_gan_tf.study.definition import StudyFileError
-from compare_gan_tf.study.scorers import get_scorer
-from compare_gan_tf.training import runner
+from compare_gan_tf.study.trial_scores import get_scorer
+from compare_gan_tf.training.run import run
 
 SCORE_PREFIX = "score:"
 
@@ -57,14 +56,17 @@ class TrialObjective:
         trial.set_user_attr("model_dir", model_dir)
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         logging.info("Trial %d in %s: %s", trial.number, model_dir, values)
-        gin.clear_config()
         try:
-            parse_gin(definition.gin_configs, [*definition.bindings, *bindings])
             try:
-                experiment = runner.train(model_dir)
+                (outcome,) = run(
+                    model_dir,
+                    definition.gin_configs,
+                    [*definition.bindings, *bindings],
+                    schedule=["train"],
+                )
             except FloatingPointError as error:
                 _diverged(trial, str(error))
-            scores = self.scorer.function(experiment, model_dir)
+            scores = self.scorer.function(outcome.experiment, model_dir)
         finally:
             gin.clear_config()
             # Each trial builds new models; free the previous ones' graphs and names.

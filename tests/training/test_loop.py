@@ -1,4 +1,4 @@
-"""The model_dir runner: what it writes, and resuming where a stopped run left off."""
+"""The training loop: what it writes, and resuming where a stopped run left off."""
 
 import os
 
@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from compare_gan_tf.training import runner
+from compare_gan_tf.training import checkpoints, loop
 from compare_gan_tf.training.experiment import Experiment
 
 
@@ -26,7 +26,7 @@ def _weights(model):
 
 
 def test_train_writes_checkpoints_config_summaries_and_samples(tiny_config, tmp_path):
-    experiment = runner.train(str(tmp_path), training_steps=2)
+    experiment = loop.train(str(tmp_path), training_steps=2)
     assert int(experiment.gan.step.numpy()) == 2
     names = set(os.listdir(tmp_path))
     assert {"checkpoint", "operative_config.gin", "samples", "train"} <= names
@@ -47,7 +47,7 @@ def test_train_writes_checkpoints_config_summaries_and_samples(tiny_config, tmp_
 
 
 def test_a_second_run_resumes_from_the_saved_step(tiny_config, tmp_path):
-    first = runner.train(str(tmp_path), training_steps=2)
+    first = loop.train(str(tmp_path), training_steps=2)
     saved = {
         "generator": _weights(first.gan.generator),
         "discriminator": _weights(first.gan.discriminator),
@@ -56,8 +56,8 @@ def test_a_second_run_resumes_from_the_saved_step(tiny_config, tmp_path):
     }
 
     fresh = Experiment()
-    manager = runner.checkpoint_manager(fresh.gan, str(tmp_path))
-    assert runner.restore(manager, str(tmp_path)).endswith("ckpt-2")
+    manager = checkpoints.checkpoint_manager(fresh.gan, str(tmp_path))
+    assert checkpoints.restore(manager, str(tmp_path)).endswith("ckpt-2")
     assert int(fresh.gan.step.numpy()) == 2
     restored = {
         "generator": _weights(fresh.gan.generator),
@@ -69,7 +69,7 @@ def test_a_second_run_resumes_from_the_saved_step(tiny_config, tmp_path):
         for a, b in zip(values, restored[name]):
             np.testing.assert_array_equal(a, b, err_msg=name)
 
-    resumed = runner.train(str(tmp_path), training_steps=4)
+    resumed = loop.train(str(tmp_path), training_steps=4)
     assert int(resumed.gan.step.numpy()) == 4
     assert tf.train.latest_checkpoint(str(tmp_path)).endswith("ckpt-4")
 
@@ -89,7 +89,7 @@ def test_a_mixture_run_writes_scatter_plots(tmp_path):
         """
     )
     try:
-        runner.train(str(tmp_path), training_steps=2)
+        loop.train(str(tmp_path), training_steps=2)
     finally:
         gin.clear_config()
     with Image.open(tmp_path / "samples" / "step_0000002.png") as picture:

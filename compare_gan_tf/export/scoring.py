@@ -9,6 +9,9 @@ import json
 import tensorflow_hub as hub
 
 from compare_gan_tf import data
+
+# Imported for their gin configurables (digits_classifier.*, inception.*), which tools bind.
+from compare_gan_tf.metrics import digits_classifier, inception  # noqa: F401
 from compare_gan_tf.metrics.evaluator import Evaluator
 
 

@@ -1,0 +1,65 @@
+"""gin for a run: find the config files, parse them with the bindings, refuse ignored bindings."""
+
+import os
+
+import gin
+
+SHIPPED_CONFIGS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "gin_configs")
+DEFAULT_CONFIG = "digits_sndcgan.gin"
+
+
+class ConfigError(ValueError):
+    """A gin config or binding of the run is wrong; the message names it and the fix."""
+
+
+def shipped_configs():
+    """Names of the gin configs that come with the package."""
+    return sorted(name for name in os.listdir(SHIPPED_CONFIGS) if name.endswith(".gin"))
+
+
+def find_config(name):
+    """The path of a gin config given as a path or as the name of a shipped one."""
+    if os.path.isfile(name):
+        return name
+    shipped = os.path.join(SHIPPED_CONFIGS, name)
+    if os.path.isfile(shipped):
+        return shipped
+    raise ConfigError(
+        f"gin config {name!r} is neither a file nor a shipped config; pass a path, or one of "
+        f"{', '.join(shipped_configs())}."
+    )
+
+
+def parse_gin(configs, bindings):
+    """Parses the configs (paths or shipped names) and then the bindings, into gin's state."""
+    paths = [find_config(name) for name in configs]
+    try:
+        gin.parse_config_files_and_bindings(paths, bindings)
+    except (ValueError, KeyError, NameError, TypeError, SyntaxError) as error:
+        raise ConfigError(
+            f"Bad gin configuration ({type(error).__name__}): {error}. Check the names against "
+            "the files in gin_configs/ and the docstrings of the configurables."
+        ) from None
+
+
+def bound_value(binding):
+    """(True, value) when gin binds `binding` ("configurable.parameter"), else (False, None)."""
+    try:
+        return True, gin.query_parameter(binding)
+    except ValueError:
+        return False, None
+
+
+def refuse_ignored_bindings(configurable, set_elsewhere):
+    """Raises ConfigError for a binding of `configurable` that its caller always overrides.
+
+    gin silently drops a binding for a parameter the caller passes explicitly; `set_elsewhere`
+    maps each such parameter to what sets its value instead.
+    """
+    for parameter, instead in set_elsewhere.items():
+        bound, value = bound_value(f"{configurable}.{parameter}")
+        if bound:
+            raise ConfigError(
+                f"{configurable}.{parameter} = {value!r} is set, but that value comes from "
+                f"{instead}, so gin would ignore it; remove the binding."
+            )

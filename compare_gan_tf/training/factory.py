@@ -1,0 +1,112 @@
+"""Builds a ready GAN (G, D, EMA G, objective, optimizers) from plain arguments, without gin.
+
+    strategy = tf.distribute.MirroredStrategy()
+    gan = build_gan("sndcgan", 32, num_classes=10, channels=1, batch_size=64, strategy=strategy)
+    metrics = gan.train(iterator, tf.constant(100))
+
+gin-configurable pieces that are called here (the architecture builders, GAN, GANObjective,
+adam) still read their own gin bindings when gin holds any; the factory itself reads none.
+"""
+
+import keras
+import tensorflow as tf
+
+from compare_gan_tf.architectures import build_discriminator, build_generator
+from compare_gan_tf.objectives import GANObjective
+from compare_gan_tf.training.gan import GAN, adam
+
+MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
+
+
+def _models(architecture, resolution, num_classes, g_options, d_options):
+    """G and its EMA copy (same architecture), and D, each called once to create its weights."""
+    generator, average = (
+        build_generator(architecture, resolution, num_classes=num_classes, **g_options)
+        for _ in range(2)
+    )
+    discriminator = build_discriminator(architecture, resolution, num_classes, **d_options)
+    z = tf.zeros([2, generator.z_dim])
+    labels = tf.zeros([2], tf.int32) if num_classes else None
+    for model in (generator, average):
+        model(z, labels)
+    discriminator(generator(z, labels), labels)
+    return generator, average, discriminator
+
+
+def build_gan(
+    architecture,
+    resolution,
+    *,
+    num_classes=None,
+    channels=None,
+    batch_size=64,
+    z_dim=None,
+    strategy=None,
+    objective=None,
+    g_optimizer=None,
+    d_optimizer=None,
+    mixed_precision=None,
+    seed=0,
+    generator_options=None,
+    discriminator_options=None,
+):
+    """A GAN of `architecture` at `resolution` (None for 2-D points), built in `strategy`'s scope.
+
+    Args:
+      num_classes: None for unconditional models; an int makes G and D class-conditional.
+      channels: image channels (or point dimensions); None takes the architecture's default.
+      batch_size: the global batch; a multiple of the strategy's replicas.
+      z_dim: None takes the architecture's default.
+      strategy: a tf.distribute strategy; None is the current (default) one. Several replicas
+        switch G's batch norms to cross-replica statistics.
+      objective: a GANObjective; None is the non-saturating loss with nothing else.
+      g_optimizer, d_optimizer: Keras optimizers, or callables returning one (each is called in
+        the strategy's scope); None is `adam()` with compare_gan's defaults.
+      mixed_precision: None, "mixed_float16" (loss-scaled optimizers) or "mixed_bfloat16". It
+        sets Keras's global dtype policy, which is process-wide.
+      seed: the seed of the latents drawn in training steps.
+      generator_options, discriminator_options: constructor arguments of the architecture
+        (ch, normalization, spectral_norm, ...).
+    """
+    if mixed_precision not in MIXED_PRECISION:
+        raise ValueError(
+            f"Unknown mixed_precision {mixed_precision!r}; use one of {MIXED_PRECISION}."
+        )
+    if mixed_precision:
+        keras.mixed_precision.set_global_policy(mixed_precision)
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        generator, average, discriminator = _models(
+            architecture,
+            resolution,
+            num_classes,
+            # Several replicas: G's batch norms use cross-replica statistics.
+            dict(
+                generator_options or {},
+                channels=channels,
+                z_dim=z_dim,
+                synchronized=strategy.num_replicas_in_sync > 1,
+            ),
+            dict(discriminator_options or {}),
+        )
+        optimizers = [_optimizer(choice, mixed_precision) for choice in (g_optimizer, d_optimizer)]
+        return GAN(
+            generator,
+            discriminator,
+            average,
+            objective or GANObjective(),
+            strategy,
+            global_batch_size=batch_size,
+            z_dim=generator.z_dim,
+            num_classes=num_classes,
+            g_optimizer=optimizers[0],
+            d_optimizer=optimizers[1],
+            seed=seed,
+        )
+
+
+def _optimizer(choice, mixed_precision):
+    optimizer = choice() if callable(choice) else (choice or adam())
+    if mixed_precision == "mixed_float16":
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer

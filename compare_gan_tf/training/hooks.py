@@ -1,0 +1,102 @@
+"""Per-loop and per-checkpoint hooks of the training loop, and the two every run has.
+
+A hook is any object with these methods (both optional); the loop calls them in order:
+- `after_loop(run)`: after each compiled loop of steps, before any checkpoint is
+  saved at that step (so state a hook changes, e.g. standing BN statistics, is saved with it).
+- `after_checkpoint(run, path)`: after checkpoint `run.step` is saved; `path` is None on the
+  tasks of a cluster that do not write model_dir. Every task calls it, since work such as
+  recomputing the EMA generator's statistics is collective.
+`run` is the loop's RunState: experiment, model_dir, step, previous_step, metrics,
+steps_per_second, chief, writer, and `crossed(interval)` (whether the last loop reached a
+multiple of `interval` steps).
+"""
+
+import dataclasses
+
+import tensorflow as tf
+from absl import logging
+
+from compare_gan_tf.training.checkpoints import writing_to
+from compare_gan_tf.training.monitor import top_singular_value_summaries
+from compare_gan_tf.training.sampling import write_samples
+
+
+@dataclasses.dataclass
+class RunState:
+    """What the loop knows after a compiled loop of steps; hooks read it."""
+
+    experiment: object
+    model_dir: str
+    training_steps: int
+    chief: bool
+    writer: object
+    step: int = 0
+    previous_step: int = 0
+    metrics: dict = dataclasses.field(default_factory=dict)
+    steps_per_second: float = 0.0
+
+    def crossed(self, interval):
+        """Whether the last loop reached a multiple of `interval` or the final step (0 or None:
+        never)."""
+        if not interval:
+            return False
+        return self.step // interval > self.previous_step // interval or (
+            self.step == self.training_steps
+        )
+
+
+class Summaries:
+    """Losses, logits, learning rates, steps/s and (every `singular_value_steps`) the top
+    singular values of every kernel (BigGAN section 4), to model_dir/train."""
+
+    def __init__(self, summary_steps, singular_value_steps):
+        self.summary_steps = summary_steps
+        self.singular_value_steps = singular_value_steps
+
+    def after_loop(self, run):
+        if not run.crossed(self.summary_steps):
+            return
+        gan = run.experiment.gan
+        with writing_to(run.model_dir), run.writer.as_default(step=run.step):
+            for name, value in run.metrics.items():
+                group = "logits" if name in ("d_real", "d_fake") else "losses"
+                tf.summary.scalar(f"{group}/{name}", value)
+            tf.summary.scalar("steps_per_second", run.steps_per_second)
+            optimizers = (("generator", gan.g_optimizer), ("discriminator", gan.d_optimizer))
+            for name, optimizer in optimizers:
+                tf.summary.scalar(f"learning_rate/{name}", optimizer.learning_rate)
+            if run.crossed(self.singular_value_steps):
+                for model in (gan.generator, gan.discriminator):
+                    for name, value in top_singular_value_summaries(model).items():
+                        tf.summary.scalar(f"singular_values/{name}", value)
+            run.writer.flush()
+
+
+class Samples:
+    """Every `sample_steps`: a grid (images) or scatter plot (points) in model_dir/samples,
+    and the first images in TensorBoard."""
+
+    def __init__(self, sample_steps):
+        self.sample_steps = sample_steps
+
+    def after_loop(self, run):
+        if not run.crossed(self.sample_steps):
+            return
+        kind = run.experiment.kind
+        # OSError only: the PNG writes raise it; an OpError here is sampling's, not disk's.
+        with writing_to(run.model_dir, errors=OSError):
+            path, samples = write_samples(
+                run.experiment.gan, kind, run.model_dir, write_files=run.chief
+            )
+        with run.writer.as_default(step=run.step):
+            kind.summarize_samples(samples)
+        if path:
+            logging.info("Step %d: wrote %s.", run.step, path)
+
+
+def call_hooks(hooks, method, *arguments):
+    """Calls `method` of every hook that has it, in order."""
+    for hook in hooks:
+        function = getattr(hook, method, None)
+        if function is not None:
+            function(*arguments)

@@ -1,0 +1,150 @@
+"""The one way into a run: parse gin, check the settings, run the schedules in order.
+
+    from compare_gan_tf import run
+    outcomes = run("runs/digits", ["digits_sndcgan.gin"], ["train.training_steps = 400"])
+
+Schedules (Estimator's modes): train; eval (score every unscored checkpoint); continuous_eval
+(score checkpoints as they appear); train_and_eval (train, scoring each checkpoint as it is
+saved); truncation_curve (score the newest checkpoint across truncation thresholds); export (the
+newest checkpoint as hub modules in model_dir/hub). The command line, the study worker and the
+tools all start runs here.
+"""
+
+import dataclasses
+import os
+
+import gin
+
+from compare_gan_tf.training import loop, publishing, scoring
+from compare_gan_tf.training.config import DEFAULT_CONFIG, ConfigError, parse_gin
+from compare_gan_tf.training.sampling import prepare_sampling
+
+SCHEDULES = ("train", "eval", "continuous_eval", "train_and_eval", "truncation_curve", "export")
+DEFAULT_SCHEDULE = ("train_and_eval", "export")
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What one schedule did: a one-line summary, the score rows it wrote, its Experiment."""
+
+    schedule: str
+    summary: str
+    rows: list
+    experiment: object
+
+
+def check_schedule(schedule):
+    """The schedule as a list; ConfigError for an empty one or an unknown name."""
+    schedule = [schedule] if isinstance(schedule, str) else list(schedule)
+    unknown = [name for name in schedule if name not in SCHEDULES]
+    if unknown or not schedule:
+        raise ConfigError(
+            f"Unknown schedule {', '.join(unknown) or '(empty)'}; use a comma-separated list of "
+            f"{', '.join(SCHEDULES)}."
+        )
+    return schedule
+
+
+def default_configs(model_dir, schedule):
+    """The run's own config.gin when the schedule only reads an earlier run, else the default."""
+    saved = os.path.join(model_dir, "config.gin")
+    if not any("train" in name for name in schedule) and os.path.isfile(saved):
+        return [saved]
+    return [DEFAULT_CONFIG]
+
+
+def configure(gin_configs, gin_bindings=()):
+    """Clears gin, parses the configs and bindings, and checks the loop's settings, so a bad
+    config fails before anything is built or written."""
+    gin.clear_config()
+    parse_gin(gin_configs, list(gin_bindings))
+    loop.TrainSettings()
+
+
+def _scores_line(rows, model_dir):
+    results = scoring.results_path(model_dir)
+    if not rows:
+        return f"No new checkpoint to score; all scores are in {results}."
+    last = rows[-1]
+    shown = ", ".join(f"{name} {value:.4g}" for name, value in last["scores"].items())
+    extractor = last["settings"].get("extractor", "")
+    return f"Step {last['step']} ({extractor}): {shown}. All scores: {results}."
+
+
+def _train(model_dir, experiment):
+    experiment = loop.train(model_dir, experiment=experiment)
+    summary = f"Trained; checkpoints, summaries and samples are in {model_dir}."
+    return summary, [], experiment
+
+
+def train_and_eval(model_dir, experiment=None, evaluator=None):
+    """Trains, scoring each checkpoint right after it is saved (compare_gan's train_and_eval);
+    checkpoints of an earlier run without scores are scored first. Returns (rows, experiment)."""
+    scorer = scoring.CheckpointScorer(model_dir, experiment, evaluator)
+    rows = scorer.score_unscored()
+    hook = scoring.ScoreCheckpoints(scorer)
+    loop.train(model_dir, experiment=scorer.experiment, hooks=[hook])
+    return rows + hook.rows, scorer.experiment
+
+
+def _train_and_eval(model_dir, experiment):
+    rows, experiment = train_and_eval(model_dir, experiment)
+    return f"Trained in {model_dir}. {_scores_line(rows, model_dir)}", rows, experiment
+
+
+def _evaluate(model_dir, experiment):
+    scorer = scoring.CheckpointScorer(model_dir, experiment)
+    rows = scorer.score_unscored()
+    return _scores_line(rows, model_dir), rows, scorer.experiment
+
+
+def _continuous_eval(model_dir, experiment):
+    rows = scoring.continuous_eval(model_dir, experiment=experiment)
+    return _scores_line(rows, model_dir), rows, experiment
+
+
+def _truncation_curve(model_dir, experiment):
+    rows = scoring.truncation_sweep(model_dir, experiment=experiment)
+    return f"Truncation curve written to {scoring.eval_dir(model_dir)}.", rows, experiment
+
+
+def _export(model_dir, experiment):
+    path = publishing.export_checkpoint(model_dir, experiment)
+    return f"Exported the generator to {path} (load it with tensorflow_hub.load).", [], experiment
+
+
+_RUNNERS = {
+    "train": _train,
+    "eval": _evaluate,
+    "continuous_eval": _continuous_eval,
+    "train_and_eval": _train_and_eval,
+    "truncation_curve": _truncation_curve,
+    "export": _export,
+}
+
+
+def score_trained(experiment, model_dir):
+    """Scores an experiment's EMA generator as it is now (e.g. after a "train" schedule) with
+    the gin-configured evaluator, the way an eval row scores a checkpoint; returns the scores."""
+    prepare_sampling(experiment.gan)
+    return scoring.CheckpointScorer(model_dir, experiment).score()
+
+
+def run(model_dir, gin_configs=None, gin_bindings=(), schedule=DEFAULT_SCHEDULE, report=None):
+    """Runs `schedule` (names of SCHEDULES, in order) on model_dir; returns their Outcomes.
+
+    gin_configs: paths or names of shipped configs; None takes model_dir/config.gin when the
+    schedule only reads an earlier run and that file exists, else the embedded default
+    (digits_sndcgan.gin). Schedules share one Experiment, built by the first that needs it.
+    `report(line)`, if given, receives each schedule's summary as soon as it is done.
+    """
+    schedule = check_schedule(schedule)
+    configure(gin_configs or default_configs(model_dir, schedule), gin_bindings)
+    outcomes = []
+    experiment = None
+    for name in schedule:
+        summary, rows, experiment = _RUNNERS[name](model_dir, experiment)
+        outcomes.append(Outcome(name, summary, rows, experiment))
+        if report:
+            report(summary)
+    return outcomes

@@ -1,0 +1,182 @@
+"""Scores the checkpoints of a model_dir: once (`evaluate`), as they appear (`continuous_eval`),
+during training (the `ScoreCheckpoints` hook), or across truncation thresholds
+(`truncation_sweep`).
+
+Scores land in model_dir/eval/: results.jsonl (one row per checkpoint, with the settings that
+make it comparable), TensorBoard summaries, and truncation curves as JSON and PNG. What is
+scored depends on the data kind: the evaluator's metrics for images, mode statistics for points.
+"""
+
+import os
+import time
+
+import gin
+import tensorflow as tf
+from absl import logging
+
+# Imported for their gin configurables (digits_classifier.*, inception.*, keras_inception_v3.*).
+from compare_gan_tf.metrics import digits_classifier, inception  # noqa: F401
+from compare_gan_tf.metrics.evaluator import Evaluator
+from compare_gan_tf.metrics.results import append_result, read_results, write_json
+from compare_gan_tf.metrics.truncation import plot_truncation_curve, truncation_curve
+from compare_gan_tf.training.checkpoints import (
+    checkpoint_step,
+    checkpoints,
+    newest_checkpoint,
+    restore_for_sampling,
+)
+from compare_gan_tf.training.experiment import Experiment
+from compare_gan_tf.training.loop import TrainSettings
+from compare_gan_tf.training.sampling import prepare_sampling
+
+RESULTS_FILE = "results.jsonl"
+# Seeds of the fake draws: apart from training's and the sample grids' streams.
+_EVAL_SEED = 7919
+
+
+def eval_dir(model_dir):
+    return os.path.join(model_dir, "eval")
+
+
+def results_path(model_dir):
+    return os.path.join(eval_dir(model_dir), RESULTS_FILE)
+
+
+def scored_steps(model_dir, truncation=None):
+    """Steps that already have a row in the results file (with this truncation)."""
+    return {
+        row["step"]
+        for row in read_results(results_path(model_dir))
+        if row.get("truncation") == truncation
+    }
+
+
+class CheckpointScorer:
+    """Restores checkpoints of one Experiment and scores its EMA generator."""
+
+    def __init__(self, model_dir, experiment=None, evaluator=None):
+        self.model_dir = model_dir
+        self.experiment = experiment or Experiment()
+        self.evaluator = evaluator or Evaluator()
+        self._reference = None
+        generator = self.experiment.gan.ema.average
+        self._generate_fn = tf.function(lambda z, labels: generator(z, labels, training=False))
+
+    def restore(self, path):
+        return restore_for_sampling(self.experiment.gan, path)
+
+    def reference(self):
+        """The real features, computed once per process."""
+        if self._reference is None:
+            batches = self.experiment.data.make(
+                self.evaluator.reference_split,
+                self.evaluator.batch_size,
+                shuffle=False,
+                repeat=False,
+            )
+            self._reference = self.evaluator.reference_features(
+                ((images.numpy() + 1.0) / 2.0, labels.numpy()) for images, labels in batches
+            )
+        return self._reference
+
+    def generate_at(self, truncation):
+        """`generate(draw, batch_index, batch_size)` -> (model outputs, labels) at a truncation."""
+        gan = self.experiment.gan
+
+        def generate(draw, index, batch_size):
+            seed = tf.constant([_EVAL_SEED + draw, index], tf.int64)
+            z, labels = gan.sample_latents(batch_size, seed, truncation)
+            outputs = self._generate_fn(z, labels).numpy()
+            return outputs, None if labels is None else labels.numpy()
+
+        return generate
+
+    def score(self, truncation=None):
+        """Scores of the generator as it is now (restore a checkpoint first)."""
+        kind = self.experiment.kind
+        return kind.score(self.evaluator, self.reference, self.generate_at(truncation))
+
+    def settings(self):
+        return self.experiment.kind.score_settings(self.evaluator)
+
+    def write_row(self, step, path, scores, truncation=None):
+        """Appends a row to eval/results.jsonl and the scores to TensorBoard; returns the row."""
+        logging.info(
+            "Step %d: %s", step, ", ".join(f"{name} {value:.4g}" for name, value in scores.items())
+        )
+        row = {
+            "step": step,
+            "checkpoint": os.path.basename(path),
+            "truncation": truncation,
+            "time": time.time(),
+            "scores": scores,
+            "settings": self.settings(),
+        }
+        append_result(results_path(self.model_dir), row)
+        writer = tf.summary.create_file_writer(eval_dir(self.model_dir))
+        with writer.as_default(step=step):
+            for name, value in scores.items():
+                tf.summary.scalar(f"eval/{name}", value)
+        writer.close()
+        return row
+
+    def score_unscored(self, truncation=None):
+        """Restores and scores each checkpoint in model_dir that has no row yet."""
+        done = scored_steps(self.model_dir, truncation)
+        rows = []
+        for path in checkpoints(self.model_dir):
+            if checkpoint_step(path) not in done:
+                step = self.restore(path)
+                rows.append(self.write_row(step, path, self.score(truncation), truncation))
+        return rows
+
+
+class ScoreCheckpoints:
+    """A training hook that scores each checkpoint right after it is saved (compare_gan's
+    train_and_eval); `rows` collects the rows written."""
+
+    def __init__(self, scorer):
+        self.scorer = scorer
+        self.rows = []
+
+    def after_checkpoint(self, run, path):
+        # Every task recomputes the standing statistics (a collective step); the writer scores.
+        prepare_sampling(run.experiment.gan)
+        scores = self.scorer.score()
+        if path:
+            self.rows.append(self.scorer.write_row(run.step, path, scores))
+
+
+@gin.configurable
+def evaluate(model_dir, experiment=None, evaluator=None, truncation=None):
+    """Scores every checkpoint in model_dir that has no row yet; returns the new rows."""
+    return CheckpointScorer(model_dir, experiment, evaluator).score_unscored(truncation)
+
+
+@gin.configurable
+def continuous_eval(model_dir, final_step=None, timeout=3600, experiment=None, evaluator=None):
+    """Scores each new checkpoint as it appears, until `final_step` (default: gin's
+    train.training_steps) is scored or `timeout` seconds pass without a new checkpoint."""
+    final_step = final_step or TrainSettings().training_steps
+    scorer = CheckpointScorer(model_dir, experiment, evaluator)
+    rows = []
+    for _ in tf.train.checkpoints_iterator(model_dir, timeout=timeout):
+        rows += scorer.score_unscored()
+        if final_step in scored_steps(model_dir):
+            break
+    return rows
+
+
+@gin.configurable
+def truncation_sweep(
+    model_dir, thresholds=(0.25, 0.5, 1.0, 1.5, 2.0), experiment=None, evaluator=None
+):
+    """Scores the newest checkpoint at each threshold; writes eval/truncation_step_N.json/.png."""
+    path = newest_checkpoint(model_dir, "score")
+    scorer = CheckpointScorer(model_dir, experiment, evaluator)
+    step = scorer.restore(path)
+    rows = truncation_curve(scorer.score, thresholds)
+    stem = os.path.join(eval_dir(model_dir), f"truncation_step_{step:07d}")
+    write_json(stem + ".json", {"step": step, "settings": scorer.settings(), "rows": rows})
+    plot_truncation_curve(rows, stem + ".png", title=f"step {step}")
+    return rows
