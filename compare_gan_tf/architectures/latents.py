@@ -4,14 +4,14 @@ import math
 
 import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
+
 Z_PRIORS = ("normal", "uniform")
 
 
 def check_z_prior(prior):
     """Raises ValueError unless `prior` is one of Z_PRIORS; returns it."""
-    if prior not in Z_PRIORS:
-        raise ValueError(f"Unknown z prior {prior!r}; use one of {', '.join(Z_PRIORS)}.")
-    return prior
+    return check_choice("z prior", prior, Z_PRIORS)
 
 
 def check_truncation(truncation):

@@ -8,6 +8,7 @@ In gin: `build_generator.name = "biggan"`, and a family option next to the famil
 import gin
 
 from compare_gan_tf.architectures import biggan, dcgan, mlp, resnet
+from compare_gan_tf.checks import check_choice
 
 _BUILDERS = {
     "dcgan": (dcgan.dcgan_generator, dcgan.dcgan_discriminator),
@@ -26,10 +27,7 @@ _BUILDERS.update(_POINT_BUILDERS)
 
 
 def _builders(name):
-    if name not in _BUILDERS:
-        valid = ", ".join(ARCHITECTURES + POINT_ARCHITECTURES)
-        raise ValueError(f"Unknown architecture {name!r}; use one of {valid}.")
-    return _BUILDERS[name]
+    return _BUILDERS[check_choice("architecture", name, ARCHITECTURES + POINT_ARCHITECTURES)]
 
 
 def resolutions(name):

@@ -13,6 +13,7 @@ gives the gradient of the global-batch objective with each weight term counted o
 import gin
 import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.layers.regularizers import orthogonality_penalty
 from compare_gan_tf.objectives import consistency, penalties
 from compare_gan_tf.objectives.gradient_normalization import NORMALIZATIONS
@@ -20,11 +21,6 @@ from compare_gan_tf.objectives.losses import get_loss
 from compare_gan_tf.objectives.mine import mine_estimator
 
 CONSISTENCY = ("none", "cr", "bcr", "zcr", "icr")
-
-
-def _check_choice(kind, value, choices):
-    if value not in choices:
-        raise ValueError(f"Unknown {kind} {value!r}; use one of: {', '.join(choices)}.")
 
 
 def _concat_labels(labels, fake_labels):
@@ -66,9 +62,9 @@ class GANObjective:
         orthogonal_reg_weight=0.0,
         mine_weight=0.0,
     ):
-        _check_choice("penalty", penalty, penalties.PENALTIES)
-        _check_choice("gradient_normalization", gradient_normalization, tuple(NORMALIZATIONS))
-        _check_choice("consistency", consistency, CONSISTENCY)
+        check_choice("penalty", penalty, penalties.PENALTIES, colon=True)
+        check_choice("gradient_normalization", gradient_normalization, NORMALIZATIONS, colon=True)
+        check_choice("consistency", consistency, CONSISTENCY, colon=True)
         self.loss_fn = get_loss(loss)
         self.penalty = penalty
         self.penalty_weight = penalty_weight

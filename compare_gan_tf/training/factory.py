@@ -12,6 +12,7 @@ import keras
 import tensorflow as tf
 
 from compare_gan_tf.architectures import build_discriminator, build_generator
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.objectives import GANObjective
 from compare_gan_tf.training.gan import GAN, adam
 
@@ -68,10 +69,7 @@ def build_gan(
       generator_options, discriminator_options: constructor arguments of the architecture
         (ch, normalization, spectral_norm, ...).
     """
-    if mixed_precision not in MIXED_PRECISION:
-        raise ValueError(
-            f"Unknown mixed_precision {mixed_precision!r}; use one of {MIXED_PRECISION}."
-        )
+    check_choice("mixed_precision", mixed_precision, MIXED_PRECISION)
     if mixed_precision:
         keras.mixed_precision.set_global_policy(mixed_precision)
     strategy = strategy or tf.distribute.get_strategy()

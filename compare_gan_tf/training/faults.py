@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.training.checkpoints import restore
 from compare_gan_tf.training.strategy import has_several_tasks
 
@@ -130,10 +131,7 @@ def non_finite_error(bad, step, model_dir, rollbacks=0):
 
 
 def check_non_finite_policy(on_non_finite, rollback_lr_factor):
-    if on_non_finite not in NON_FINITE_POLICIES:
-        raise ValueError(
-            f"Unknown train.on_non_finite {on_non_finite!r}; use one of {NON_FINITE_POLICIES}."
-        )
+    check_choice("train.on_non_finite", on_non_finite, NON_FINITE_POLICIES)
     if on_non_finite == "rollback" and not 0.0 < rollback_lr_factor < 1.0:
         raise ValueError(
             f"train.rollback_lr_factor must be in (0, 1) to lower the rates; got "

@@ -7,6 +7,8 @@ import gin
 import tensorflow as tf
 from absl import logging
 
+from compare_gan_tf.checks import check_choice
+
 STRATEGIES = ("auto", "tpu", "mirrored", "multi_worker", "default")
 
 
@@ -74,8 +76,7 @@ def make_strategy(kind="auto", tpu=None, collective_timeout_seconds=None):
     and above the slowest step plus the spread of the workers' tracing times (a minute or more).
     A worker that dies is detected without it.
     """
-    if kind not in STRATEGIES:
-        raise ValueError(f"Unknown strategy {kind!r}; use one of {', '.join(STRATEGIES)}.")
+    check_choice("strategy", kind, STRATEGIES)
     communication_options = _communication_options(collective_timeout_seconds)
     if kind == "auto":
         kind = _auto_kind(tpu)
