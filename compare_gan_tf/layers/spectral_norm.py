@@ -114,7 +114,10 @@ class SpectralNormalization(keras.layers.Wrapper):
 
     `bidirectional=True` is BSSN: for convolutions sigma is the mean of the spectral norms of the
     (kh*kw*cin, cout) and (kh*kw*cout, cin) reshapes, each with its own u; Dense and Embedding
-    weights use plain SN.
+    weights use plain SN. One difference from the authors' code (fjxmlzn/BSN, sn.py): there the
+    power-iteration vectors are not held constant, so the gradient also flows through the
+    iteration's normalizations; here, as in Miyato et al.'s SN, u and v are constants for BSSN
+    too, and sigma's gradient is v u^T (Miyato et al. 2018, eq. 12).
 
     This differs from `keras.layers.SpectralNormalization`, which overwrites the kernel in place
     with W / sigma, so the optimizer updates the normalized kernel and never differentiates sigma.

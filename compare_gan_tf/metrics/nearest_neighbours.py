@@ -7,8 +7,13 @@ distance to its k-th nearest neighbour in its own set, the sample itself exclude
 
 Pairwise distances are computed in row blocks against a whole set, so memory grows like
 block_size x N, never N x N. Squared Euclidean distances are compared throughout, which gives
-the same decisions as comparing distances. The arithmetic runs in float32 when both inputs are
-float32 (as in the reference implementations) and in float64 otherwise.
+the same decisions as comparing distances. The arithmetic runs in float64 whatever the input
+dtype, and every distance compared with a reference sample's radius comes out of the same
+computation as the radius itself: the reference sample is the column operand (the whole set,
+the same array) and the other sample a row of a block, in the radius pass and in the
+fake-versus-real pass alike. A fake sample that duplicates a real sample's k-th neighbour then
+lies exactly on that real sample's radius, as in the reference code (which computes both
+from one pairwise-distance function), so density(x, x) is exactly 1.
 """
 
 import dataclasses
@@ -17,7 +22,7 @@ import numpy as np
 
 from compare_gan_tf.metrics._common import check_features, check_positive_int, check_same_dim
 
-# Default number of entries of one block of the distance matrix (64 MB in float32).
+# Default number of entries of one block of the distance matrix (128 MB in float64).
 _BLOCK_ENTRIES = 2**24
 
 
@@ -51,9 +56,7 @@ def _prepare(real_features, fake_features):
     real = check_features(real_features, "real_features", min_samples=2)
     fake = check_features(fake_features, "fake_features", min_samples=2)
     check_same_dim(real, fake, "real_features", "fake_features")
-    both_float32 = real.dtype == np.float32 and fake.dtype == np.float32
-    dtype = np.float32 if both_float32 else np.float64
-    return real.astype(dtype, copy=False), fake.astype(dtype, copy=False)
+    return real.astype(np.float64, copy=False), fake.astype(np.float64, copy=False)
 
 
 def _block_rows(block_size, num_columns):
@@ -68,6 +71,11 @@ def _squared_norms(features):
 
 def _squared_distances(rows, columns, column_norms):
     """||r - c||^2 for every row r and column c, as |r|^2 + |c|^2 - 2 r.c, clipped at 0."""
+    if np.may_share_memory(rows, columns):
+        # numpy computes a @ a.T of one buffer with a symmetric kernel (syrk) that rounds
+        # differently from the general product used against another array; a copy of the
+        # rows keeps every block on the general product.
+        rows = rows.copy()
     distances = rows @ columns.T
     distances *= -2.0
     distances += _squared_norms(rows)[:, None]
@@ -89,20 +97,27 @@ def _check_k(k, num_samples, name, set_name):
 def _kth_neighbour_squared_distances(features, ks, block_size):
     """Squared distance of every row to its k-th nearest other row, for each k in `ks`.
 
-    Returns a dict k -> array [num_samples]. Each block's row of distances includes the sample
-    itself at distance 0 (set exactly), so index k of the sorted row is the k-th neighbour.
+    Returns a dict k -> array [num_samples]. Blocks hold [neighbour rows, all samples as
+    columns], so a sample's distances run down its column, computed exactly as the
+    fake-versus-real pass computes a fake row against that sample. Each sample's distance to
+    itself is set to exactly 0, so index k of its sorted column is the k-th neighbour; the
+    max(ks) + 1 smallest entries of every column are carried from block to block.
     """
     num_samples = features.shape[0]
     norms = _squared_norms(features)
     rows = _block_rows(block_size, num_samples)
     ks = sorted(ks)
-    radii = np.empty((num_samples, len(ks)), dtype=features.dtype)
+    depth = ks[-1] + 1
+    smallest = np.empty((0, num_samples), dtype=features.dtype)
     for start in range(0, num_samples, rows):
         stop = min(start + rows, num_samples)
         distances = _squared_distances(features[start:stop], features, norms)
         distances[np.arange(stop - start), np.arange(start, stop)] = 0.0
-        radii[start:stop] = np.partition(distances, ks, axis=1)[:, ks]
-    return {k: radii[:, index] for index, k in enumerate(ks)}
+        smallest = np.concatenate([smallest, distances], axis=0)
+        if smallest.shape[0] > depth:
+            smallest = np.partition(smallest, depth - 1, axis=0)[:depth]
+    radii = np.partition(smallest, ks, axis=0)[ks]
+    return {k: radii[index] for index, k in enumerate(ks)}
 
 
 def knn_radii(features, k, block_size=None):
@@ -116,9 +131,7 @@ def knn_radii(features, k, block_size=None):
     Returns:
       float array [num_samples].
     """
-    features = check_features(features, "features", min_samples=2)
-    if features.dtype != np.float32:
-        features = features.astype(np.float64)
+    features = check_features(features, "features", min_samples=2).astype(np.float64, copy=False)
     k = _check_k(k, features.shape[0], "k", "features")
     return np.sqrt(_kth_neighbour_squared_distances(features, [k], block_size)[k])
 

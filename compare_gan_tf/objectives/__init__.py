@@ -70,3 +70,21 @@ __all__ = [
     "zcr_discriminator",
     "zcr_generator",
 ]
+
+from compare_gan_tf.objectives.augmentation import (  # noqa: E402
+    AdaptiveAugment,
+    diff_augment,
+)
+from compare_gan_tf.objectives.lecam import LeCamRegularizer  # noqa: E402
+from compare_gan_tf.objectives.packing import pack, pack_labels  # noqa: E402
+from compare_gan_tf.objectives.penalties import lazy, lazy_r1  # noqa: E402
+
+__all__ += [
+    "AdaptiveAugment",
+    "LeCamRegularizer",
+    "diff_augment",
+    "lazy",
+    "lazy_r1",
+    "pack",
+    "pack_labels",
+]

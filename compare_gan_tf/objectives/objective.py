@@ -16,11 +16,15 @@ import tensorflow as tf
 from compare_gan_tf.checks import check_choice
 from compare_gan_tf.layers.regularizers import orthogonality_penalty
 from compare_gan_tf.objectives import consistency, penalties
+from compare_gan_tf.objectives.augmentation import AdaptiveAugment, diff_augment
 from compare_gan_tf.objectives.gradient_normalization import NORMALIZATIONS
+from compare_gan_tf.objectives.lecam import LeCamRegularizer
 from compare_gan_tf.objectives.losses import get_loss
 from compare_gan_tf.objectives.mine import mine_estimator
+from compare_gan_tf.objectives.packing import pack
 
 CONSISTENCY = ("none", "cr", "bcr", "zcr", "icr")
+AUGMENTATIONS = ("none", "diffaugment", "ada")
 
 
 def _concat_labels(labels, fake_labels):
@@ -48,6 +52,18 @@ class GANObjective:
       mine_weight: beta of the MINE term -beta * I(G(z); z) in the G loss; 0 turns it off.
         When on, `self.mine` holds the statistics network (gin: `mine_estimator`), trained with
         `mine_loss`; create the objective and build `self.mine` inside `strategy.scope()`.
+      augment: "none", "diffaugment" (Zhao et al. 2020; policy: gin's `diff_augment.policy`)
+        or "ada" (Karras et al. 2020; gin's `AdaptiveAugment.*`): every image D sees, real and
+        fake, in the D and the G step and inside the penalties, is augmented first.
+      lecam_weight: lambda of LeCam regularization (Tseng et al. 2021; their BigGAN CIFAR
+        scripts use 0.3); 0 turns it off. Anchors: gin's `LeCamRegularizer.*`.
+      penalty_interval: k of lazy regularization (Karras et al. 2020, StyleGAN2 appendix B):
+        the penalty times k every k-th D step, nothing in between; 1 is every step.
+      packing: m of PacGAN (Lin et al. 2018): D judges m samples concatenated along channels;
+        1 is off. Needs an unconditional D and a per-replica batch divisible by m.
+
+    Call `build(global_batch_size)` inside `strategy.scope()` before the first step (the GAN
+    does): it creates the ADA and LeCam state.
 
     The methods return (loss, parts): `loss` is the sum of the values of the dict `parts`.
     """
@@ -61,10 +77,18 @@ class GANObjective:
         consistency="none",
         orthogonal_reg_weight=0.0,
         mine_weight=0.0,
+        augment="none",
+        lecam_weight=0.0,
+        penalty_interval=1,
+        packing=1,
     ):
         check_choice("penalty", penalty, penalties.PENALTIES, colon=True)
         check_choice("gradient_normalization", gradient_normalization, NORMALIZATIONS, colon=True)
         check_choice("consistency", consistency, CONSISTENCY, colon=True)
+        check_choice("augment", augment, AUGMENTATIONS, colon=True)
+        for name, value in (("penalty_interval", penalty_interval), ("packing", packing)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"GANObjective.{name} must be a positive integer, got {value!r}.")
         self.loss_fn = get_loss(loss)
         self.penalty = penalty
         self.penalty_weight = penalty_weight
@@ -73,35 +97,79 @@ class GANObjective:
         self.orthogonal_reg_weight = orthogonal_reg_weight
         self.mine_weight = mine_weight
         self.mine = mine_estimator() if mine_weight else None
+        self.augment = augment
+        self.lecam_weight = lecam_weight
+        self.penalty_interval = penalty_interval
+        self.packing = packing
+        self.ada = self.lecam = None
+
+    def build(self, global_batch_size):
+        """Creates the state of ADA and LeCam (call inside the strategy's scope)."""
+        if self.augment == "ada" and self.ada is None:
+            self.ada = AdaptiveAugment(global_batch_size)
+        if self.lecam_weight and self.lecam is None:
+            self.lecam = LeCamRegularizer(weight=self.lecam_weight)
+
+    def discriminator_view(self, d_fn):
+        """d_fn as the objective's D sees images: augmented, then packed (PacGAN)."""
+
+        def view(images, labels):
+            if self.augment == "diffaugment":
+                images = diff_augment(images)
+            elif self.augment == "ada":
+                images = self.ada(images)
+            if self.packing > 1:
+                # PacGAN's D is unconditional (the GAN checks): the labels are dropped.
+                images, labels = pack(images, self.packing), None
+            return d_fn(images, labels)
+
+        if self.augment == "none" and self.packing == 1:
+            return d_fn
+        return view
 
     def discriminator_loss(
-        self, d_fn, g_fn, real_images, labels, z, d_variables=(), fake_labels=None, monitor=None
+        self,
+        d_fn,
+        g_fn,
+        real_images,
+        labels,
+        z,
+        d_variables=(),
+        fake_labels=None,
+        monitor=None,
+        step=0,
     ):
         """D loss on real images and fakes G(z, fake_labels); fake_labels default to labels.
 
         Real and fake images go through D in one call, as in compare_gan; `d_variables` are only
-        needed by the l2 penalty. Parts: d_loss_real, d_loss_fake, then as configured penalty,
-        cr, bcr_real, bcr_fake, zcr. A `monitor` dict, if given, receives the mean logits
-        "d_real" and "d_fake" (for summaries; they are not part of the loss).
+        needed by the l2 penalty; `step` counts D steps (lazy penalties and ADA's p updates).
+        Parts: d_loss_real, d_loss_fake, then as configured penalty, cr, bcr_real, bcr_fake,
+        zcr, lecam. A `monitor` dict, if given, receives the mean logits
+        "d_real" and "d_fake" and ADA's r_t (for summaries; they are not part of the loss).
         """
-        d_fn = self.normalize(d_fn)
+        d_fn = self.normalize(self.discriminator_view(d_fn))
         fake_labels = labels if fake_labels is None else fake_labels
         real_images = tf.cast(real_images, tf.float32)
         fake_images = tf.stop_gradient(tf.cast(g_fn(z, fake_labels), tf.float32))
         logits = d_fn(
             tf.concat([real_images, fake_images], axis=0), _concat_labels(labels, fake_labels)
         )
-        real_logits, fake_logits = tf.split(
-            logits, [tf.shape(real_images)[0], tf.shape(fake_images)[0]]
-        )
+        sizes = [tf.shape(real_images)[0], tf.shape(fake_images)[0]]
+        real_logits, fake_logits = tf.split(logits, [size // self.packing for size in sizes])
         if monitor is not None:
             monitor["d_real"] = tf.reduce_mean(real_logits)
             monitor["d_fake"] = tf.reduce_mean(fake_logits)
+            # ADA's overfitting heuristic r_t = E[sign(D(x_real))] (Karras et al. 2020, eq. 1).
+            monitor["r_t"] = tf.reduce_mean(tf.sign(real_logits))
         result = self.loss_fn(real_logits, fake_logits)
         parts = {"d_loss_real": result.d_loss_real, "d_loss_fake": result.d_loss_fake}
         if self.penalty != "none":
-            parts["penalty"] = self._penalty(
-                d_fn, real_images, fake_images, labels, fake_labels, d_variables
+            parts["penalty"] = penalties.lazy(
+                lambda: self._penalty(
+                    d_fn, real_images, fake_images, labels, fake_labels, d_variables
+                ),
+                step,
+                self.penalty_interval,
             )
         if self.consistency == "cr":
             parts["cr"] = consistency.cr(d_fn, real_images, labels, real_logits=real_logits)
@@ -113,7 +181,19 @@ class GANObjective:
             parts["zcr"] = consistency.zcr_discriminator(
                 d_fn, g_fn, z, fake_labels, fake_logits=fake_logits
             )
+        if self.lecam is not None:
+            parts["lecam"] = self.lecam(real_logits, fake_logits)
+        if self.ada is not None:
+            self._adapt_augmentation(real_logits, step, monitor)
         return tf.add_n(list(parts.values())), parts
+
+    def _adapt_augmentation(self, real_logits, step, monitor):
+        # Karras et al. 2020, section 3: r_t over `interval` D steps moves p toward the target.
+        self.ada.accumulate(real_logits)
+        due = tf.equal(tf.math.floormod(tf.cast(step, tf.int64) + 1, self.ada.interval), 0)
+        self.ada.update(due=due)
+        if monitor is not None:
+            monitor["ada_p"] = tf.convert_to_tensor(self.ada.p)
 
     def generator_loss(self, d_fn, g_fn, z, labels, g_variables=()):
         """G loss on fakes G(z, labels); `g_variables` are only needed by orthogonal reg.
@@ -121,7 +201,7 @@ class GANObjective:
         Parts: g_loss_fake, then as configured zcr_generator, orthogonal, mine.
         """
         fake_images = g_fn(z, labels)
-        fake_logits = self.normalize(d_fn)(fake_images, labels)
+        fake_logits = self.normalize(self.discriminator_view(d_fn))(fake_images, labels)
         parts = {"g_loss_fake": self.loss_fn(None, fake_logits).g_loss}
         if self.consistency in ("zcr", "icr"):
             parts["zcr_generator"] = consistency.zcr_generator(

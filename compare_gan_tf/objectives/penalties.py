@@ -127,7 +127,10 @@ def lazy(penalty_fn, step, interval=16):
     """Lazy regularization (Karras et al. 2020, StyleGAN2, appendix B): `penalty_fn` every
     `interval` steps, scaled by `interval`, and exactly 0 on the other steps.
 
-    A tf.cond, so only the due steps pay for the penalty inside a compiled step. Averaged over
+    On one replica a tf.cond, so only the due steps pay for the penalty inside a compiled step;
+    under several replicas D's call cannot sit inside a conditional (its spectral-norm and batch
+    statistics updates synchronize the replicas), so the penalty is computed every step and
+    weighted k or 0. With interval 1 it is the penalty itself. Averaged over
     `interval` consecutive steps the term equals the penalty. StyleGAN2 runs the regularization
     as separate optimizer steps and so scales Adam's learning rate by c = k / (k + 1) and its
     betas to beta^c; here the term joins the ordinary D loss of the due step, so the number of
@@ -144,8 +147,13 @@ def lazy(penalty_fn, step, interval=16):
     """
     if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
         raise ValueError(f"interval must be a positive int; got {interval!r}.")
+    if interval == 1:
+        return tf.cast(penalty_fn(), tf.float32)
     due = tf.equal(tf.math.floormod(tf.cast(step, tf.int64), interval), 0)
     # Karras et al. 2020 (StyleGAN2), appendix B: k * R every k-th minibatch, 0 otherwise.
+    context = tf.distribute.get_replica_context()
+    if context is not None and context.num_replicas_in_sync > 1:
+        return tf.where(due, float(interval), 0.0) * tf.cast(penalty_fn(), tf.float32)
     return tf.cond(
         due,
         lambda: float(interval) * tf.cast(penalty_fn(), tf.float32),

@@ -26,7 +26,7 @@ def images_in_unit_range(images):
 
 class DataKind:
     """The base of the kinds: `name`, the `architectures` that model it, `grid_size` samples per
-    sample file, and the dataset's `info`."""
+    sample file, `best_score` (what picks the best checkpoint), and the dataset's `info`."""
 
     def __init__(self, info):
         self.info = info
@@ -38,6 +38,7 @@ class Images(DataKind):
     name = "images"
     architectures = ARCHITECTURES
     grid_size = 100
+    best_score = "fid"
 
     def write_samples(self, samples, path, step):
         save_image_grid(samples, path, scale=2)
@@ -71,7 +72,8 @@ class Images(DataKind):
             gan.discriminator,
             os.path.join(directory, "discriminator"),
             num_classes=gan.num_classes,
-            channels=self.info.channels,
+            # PacGAN's D reads `packing` images stacked along the channels.
+            channels=self.info.channels * gan.objective.packing,
             metadata=metadata,
         )
         return generator
@@ -83,6 +85,7 @@ class Points(DataKind):
     name = "2-D points"
     architectures = POINT_ARCHITECTURES
     grid_size = 1000
+    best_score = "modes_recovered"
 
     def __init__(self, info):
         super().__init__(info)

@@ -14,23 +14,24 @@ import tensorflow as tf
 from compare_gan_tf.architectures import build_discriminator, build_generator
 from compare_gan_tf.checks import check_choice
 from compare_gan_tf.objectives import GANObjective
-from compare_gan_tf.training.gan import GAN, adam
+from compare_gan_tf.training.gan import GAN, adam, check_packing
 
 MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
 
 
-def _models(architecture, resolution, num_classes, g_options, d_options):
-    """G and its EMA copy (same architecture), and D, each called once to create its weights."""
+def _models(architecture, resolution, num_classes, g_options, d_options, objective):
+    """G and its EMA copy (same architecture), and D, each called once to create its weights;
+    D is called as the objective shows it images (PacGAN packs them along channels)."""
     generator, average = (
         build_generator(architecture, resolution, num_classes=num_classes, **g_options)
         for _ in range(2)
     )
     discriminator = build_discriminator(architecture, resolution, num_classes, **d_options)
-    z = tf.zeros([2, generator.z_dim])
-    labels = tf.zeros([2], tf.int32) if num_classes else None
+    z = tf.zeros([2 * objective.packing, generator.z_dim])
+    labels = tf.zeros([2 * objective.packing], tf.int32) if num_classes else None
     for model in (generator, average):
         model(z, labels)
-    discriminator(generator(z, labels), labels)
+    objective.discriminator_view(discriminator)(generator(z, labels), labels)
     return generator, average, discriminator
 
 
@@ -74,6 +75,9 @@ def build_gan(
         keras.mixed_precision.set_global_policy(mixed_precision)
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
+        objective = objective or GANObjective()
+        check_packing(objective, batch_size // strategy.num_replicas_in_sync, num_classes)
+        objective.build(batch_size)
         generator, average, discriminator = _models(
             architecture,
             resolution,
@@ -86,13 +90,14 @@ def build_gan(
                 synchronized=strategy.num_replicas_in_sync > 1,
             ),
             dict(discriminator_options or {}),
+            objective,
         )
         optimizers = [_optimizer(choice, mixed_precision) for choice in (g_optimizer, d_optimizer)]
         return GAN(
             generator,
             discriminator,
             average,
-            objective or GANObjective(),
+            objective,
             strategy,
             global_batch_size=batch_size,
             z_dim=generator.z_dim,

@@ -30,6 +30,21 @@ def adam(learning_rate=2e-4, beta1=0.5, beta2=0.999, decay_steps=None):
     return keras.optimizers.Adam(learning_rate, beta_1=beta1, beta_2=beta2)
 
 
+def check_packing(objective, replica_batch_size, num_classes):
+    """PacGAN needs an unconditional model and a per-replica batch divisible by its m."""
+    packing = objective.packing
+    if packing > 1 and num_classes:
+        raise ValueError(
+            f"GANObjective.packing = {packing} (PacGAN) needs an unconditional model: packed "
+            "samples have no single label. Set Experiment.conditional = False."
+        )
+    if replica_batch_size % packing:
+        raise ValueError(
+            f"GANObjective.packing = {packing} must divide the per-replica batch "
+            f"({replica_batch_size}); change the batch size or the packing."
+        )
+
+
 def _indexed(variables):
     """{"0007": variable, ...}: keys that stay the same however Keras uniquified the names."""
     return {f"{i:04d}": v for i, v in enumerate(variables)}
@@ -74,6 +89,8 @@ class GAN:
         self.disc_iters, self.seed = disc_iters, seed
         self.ema = GeneratorAverage(generator, ema_generator, ema_decay, ema_start_step)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
+        check_packing(objective, global_batch_size // strategy.num_replicas_in_sync, num_classes)
+        objective.build(global_batch_size)
         # Keras 3 under tf.distribute: build the optimizers in the strategy scope first.
         self.g_optimizer.build(generator.trainable_variables)
         self.d_optimizer.build(discriminator.trainable_variables)
@@ -99,6 +116,10 @@ class GAN:
             d_optimizer=_indexed(self.d_optimizer.variables),
             step=self.step,
         )
+        if self.objective.ada is not None:
+            items["adaptive_augment"] = self.objective.ada
+        if self.objective.lecam is not None:
+            items["lecam"] = self.objective.lecam
         if self.mine_optimizer is not None:
             items["mine"] = _indexed(self.objective.mine.weights)
             items["mine_optimizer"] = _indexed(self.mine_optimizer.variables)
@@ -149,7 +170,15 @@ class GAN:
         monitor = {}
         with tf.GradientTape() as tape:
             loss, parts = self.objective.discriminator_loss(
-                self._d_fn, self._g_fn, images, labels, z, variables, fake_labels, monitor
+                self._d_fn,
+                self._g_fn,
+                images,
+                labels,
+                z,
+                variables,
+                fake_labels,
+                monitor,
+                step=self.step * self.disc_iters + stream,
             )
             scaled = self._scaled(self.d_optimizer, loss)
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
@@ -170,9 +199,13 @@ class GAN:
         return metrics
 
     def _mine_step(self, z, labels):
-        """Trains the MINE statistics network on fresh samples (Belghazi et al. 2018, Alg. 1)."""
+        """Trains the MINE statistics network on fresh samples (Belghazi et al. 2018, Alg. 1).
+
+        The samples come from G in training mode, the mode in which the G loss rewards G
+        through the same network (eval-mode samples would train it on another distribution).
+        """
         variables = self.objective.mine.trainable_variables
-        fakes = self.generator(z, labels, training=False)
+        fakes = self.generator(z, labels, training=True)
         with tf.GradientTape() as tape:
             loss = self.objective.mine_loss(fakes, z)
             scaled = self._scaled(self.mine_optimizer, loss)

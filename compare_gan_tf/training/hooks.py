@@ -20,6 +20,9 @@ from compare_gan_tf.training.checkpoints import writing_to
 from compare_gan_tf.training.monitor import top_singular_value_summaries
 from compare_gan_tf.training.sampling import write_samples
 
+# Metrics that are not loss terms, and their TensorBoard group.
+SUMMARY_GROUPS = {"d_real": "logits", "d_fake": "logits", "r_t": "logits", "ada_p": "augmentation"}
+
 
 @dataclasses.dataclass
 class RunState:
@@ -59,8 +62,7 @@ class Summaries:
         gan = run.experiment.gan
         with writing_to(run.model_dir), run.writer.as_default(step=run.step):
             for name, value in run.metrics.items():
-                group = "logits" if name in ("d_real", "d_fake") else "losses"
-                tf.summary.scalar(f"{group}/{name}", value)
+                tf.summary.scalar(f"{SUMMARY_GROUPS.get(name, 'losses')}/{name}", value)
             tf.summary.scalar("steps_per_second", run.steps_per_second)
             optimizers = (("generator", gan.g_optimizer), ("discriminator", gan.d_optimizer))
             for name, optimizer in optimizers:

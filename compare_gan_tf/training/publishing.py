@@ -1,4 +1,4 @@
-"""Publishes a run: its newest checkpoint as hub modules in model_dir/hub (the export schedule).
+"""Publishes a run: its best (or newest) checkpoint as hub modules in model_dir/hub.
 
 The generator is the EMA generator with standing BN statistics (what samples and scores use);
 the metadata carries the dataset, step, operative gin config and the checkpoint's scores. The
@@ -7,12 +7,18 @@ data kind decides what is exported (images: generator and discriminator; points:
 
 import os
 
+import gin
 import tensorflow as tf
+from absl import logging
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.metrics.results import read_results
+from compare_gan_tf.training.best import best_record
 from compare_gan_tf.training.checkpoints import newest_checkpoint, restore_for_sampling
 from compare_gan_tf.training.experiment import Experiment
 from compare_gan_tf.training.scoring import results_path
+
+CHOICES = ("best", "newest")
 
 
 def hub_dir(model_dir):
@@ -35,14 +41,33 @@ def _operative_config(model_dir):
         return file.read()
 
 
-def export_checkpoint(model_dir, experiment=None):
-    """Exports the newest checkpoint to model_dir/hub; returns the generator module's path."""
-    path = newest_checkpoint(model_dir, "export")
+def _chosen_checkpoint(model_dir, checkpoint):
+    """(path, why) of the checkpoint to export: "best" or "newest"."""
+    check_choice("export_checkpoint.checkpoint", checkpoint, CHOICES)
+    newest = newest_checkpoint(model_dir, "export")
+    record = best_record(model_dir) if checkpoint == "best" else None
+    if record is not None:
+        return os.path.join(model_dir, record["checkpoint"]), f"best: {record['why']}"
+    if checkpoint == "best":
+        return newest, "newest: no checkpoint of this run has been scored"
+    return newest, "newest: export_checkpoint.checkpoint = 'newest'"
+
+
+@gin.configurable(denylist=["model_dir", "experiment"])
+def export_checkpoint(model_dir, experiment=None, checkpoint="best"):
+    """Exports a checkpoint to model_dir/hub; returns the generator module's path.
+
+    `checkpoint`: "best" (the best-scoring one, see best.py; the newest when none is scored) or
+    "newest". The metadata names the step and why it was chosen.
+    """
+    path, why = _chosen_checkpoint(model_dir, checkpoint)
     experiment = experiment or Experiment()
     step = restore_for_sampling(experiment.gan, path)
+    logging.info("Exporting step %d, the %s.", step, why)
     metadata = {
         "dataset": experiment.info.name,
         "step": step,
+        "checkpoint_choice": why,
         "gin_config": _operative_config(model_dir),
         **checkpoint_scores(model_dir, step),
     }

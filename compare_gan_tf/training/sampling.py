@@ -9,13 +9,17 @@ from compare_gan_tf.training.ema import standing_statistics
 SAMPLE_SEED = (2019, 11)
 
 
-def prepare_sampling(gan, seed=SAMPLE_SEED, standing_batches=8):
+def prepare_sampling(gan, seed=SAMPLE_SEED, standing_batches=8, truncation=None):
     """Recomputes the EMA generator's BN statistics from fixed latents ("standing statistics").
 
     Fixed seeds make the statistics, and so the samples, a function of the weights alone.
+    With `truncation`, the latents are truncated too, so sampling at a threshold uses the
+    statistics of the z it will see (BigGAN, appendix C: statistics matched to the truncation).
     """
     batches = (
-        gan.sample_latents(gan.global_batch_size, tf.constant([seed[0], 100 + i], tf.int64))
+        gan.sample_latents(
+            gan.global_batch_size, tf.constant([seed[0], 100 + i], tf.int64), truncation
+        )
         for i in range(standing_batches)
     )
     standing_statistics(gan.ema.average, batches)

@@ -19,6 +19,7 @@ from compare_gan_tf.metrics import digits_classifier, inception  # noqa: F401
 from compare_gan_tf.metrics.evaluator import Evaluator
 from compare_gan_tf.metrics.results import append_result, read_results, write_json
 from compare_gan_tf.metrics.truncation import plot_truncation_curve, truncation_curve
+from compare_gan_tf.training.best import keep_if_best
 from compare_gan_tf.training.checkpoints import (
     checkpoint_step,
     checkpoints,
@@ -27,6 +28,7 @@ from compare_gan_tf.training.checkpoints import (
 )
 from compare_gan_tf.training.experiment import Experiment
 from compare_gan_tf.training.loop import TrainSettings
+from compare_gan_tf.training.overfitting import discriminator_split_scores
 from compare_gan_tf.training.sampling import prepare_sampling
 
 RESULTS_FILE = "results.jsonl"
@@ -92,9 +94,15 @@ class CheckpointScorer:
         return generate
 
     def score(self, truncation=None):
-        """Scores of the generator as it is now (restore a checkpoint first)."""
-        kind = self.experiment.kind
-        return kind.score(self.evaluator, self.reference, self.generate_at(truncation))
+        """Scores of the checkpoint restored (or the weights trained) last: the data kind's
+        scores of the EMA generator, with standing statistics from z at `truncation`, and the
+        discriminator's scores on training versus held-out reals."""
+        experiment = self.experiment
+        # Every task of a cluster gets here: the standing statistics are a collective step.
+        prepare_sampling(experiment.gan, truncation=truncation)
+        scores = experiment.kind.score(self.evaluator, self.reference, self.generate_at(truncation))
+        step = int(experiment.gan.step.numpy())
+        return {**scores, **discriminator_split_scores(experiment.gan, experiment.data, step)}
 
     def settings(self):
         return self.experiment.kind.score_settings(self.evaluator)
@@ -113,6 +121,8 @@ class CheckpointScorer:
             "settings": self.settings(),
         }
         append_result(results_path(self.model_dir), row)
+        if truncation is None:
+            keep_if_best(self.model_dir, row, self.experiment.kind.best_score)
         writer = tf.summary.create_file_writer(eval_dir(self.model_dir))
         with writer.as_default(step=step):
             for name, value in scores.items():
@@ -140,9 +150,7 @@ class ScoreCheckpoints:
         self.rows = []
 
     def after_checkpoint(self, run, path):
-        # Every task recomputes the standing statistics (a collective step); the writer scores.
-        prepare_sampling(run.experiment.gan)
-        scores = self.scorer.score()
+        scores = self.scorer.score()  # on every task; only the one that writes keeps a row
         if path:
             self.rows.append(self.scorer.write_row(run.step, path, scores))
 

@@ -114,3 +114,17 @@ def test_clear_errors():
         improved_precision_recall(real, fake, k=45)
     with pytest.raises(ValueError, match="dimension 5 but fake_features has 4"):
         density_coverage(real, fake[:, :4])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("num_samples, dim", [(60, 5), (257, 33), (1000, 16)])
+@pytest.mark.parametrize("block_size", [None, 7])
+def test_identical_sets_have_density_and_coverage_exactly_one(seed, num_samples, dim, block_size):
+    # Each fake copy of a real sample's k-th neighbour lies exactly on that sample's radius, so
+    # the open balls hold k - 1 other copies plus its own: density = k N / (k N) = 1 exactly.
+    features = np.random.default_rng(seed).normal(size=(num_samples, dim))
+    for dtype in (np.float64, np.float32):
+        x = features.astype(dtype)
+        for k in (3, 5):
+            scores = density_coverage(x, x.copy(), k=k, block_size=block_size)
+            assert scores.density == 1.0 and scores.coverage == 1.0, (dtype, k, scores)
