@@ -8,7 +8,10 @@ A generator module, loaded with `hub.load(path)` (only tensorflow and tensorflow
   the data's coordinates, with resolution 0 and channels D.
 - `module.sample(batch_size, truncation, seed[, labels])` and signature "sample" (without
   labels): z from the prior with the truncation trick, labels uniform from the seed when omitted
-  -> {"generated", "z", "labels" (conditional only)}.
+  -> {"generated", "z", "labels" (conditional only)}. The generator's batch-norm statistics are
+  fixed at export: the standing statistics of untruncated z. At a truncation threshold the
+  module therefore uses the untruncated statistics (the evaluator's truncation curve instead
+  recomputes them from truncated z for each threshold).
 - Metadata variables: z_dim, num_classes (0 = unconditional), resolution, channels (the model's
   own), z_prior, step (-1 = unknown), dataset, gin_config, metadata (JSON with all of it and the
   scores), and the asset `metadata_file` (assets/metadata.json).

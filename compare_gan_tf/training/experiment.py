@@ -2,6 +2,7 @@
 run's settings from gin, checks them against each other, and builds the GAN with `build_gan`."""
 
 import gin
+import keras
 
 from compare_gan_tf import data
 from compare_gan_tf.architectures import ARCHITECTURES, POINT_ARCHITECTURES
@@ -81,6 +82,8 @@ class Experiment:
     `conditional=True` trains class-conditional models when the dataset has labels. Optimizers
     are gin-scoped: `generator/adam.learning_rate`, `discriminator/adam.learning_rate`.
     `mixed_precision` is a Keras policy name: "mixed_bfloat16" on TPUs, "mixed_float16" on GPUs.
+    `seed` seeds the weights' initialization and the random draws of augmentations
+    (keras.utils.set_random_seed, process-wide) and the latents of the training steps.
     `strategy` overrides gin's `make_strategy` (tests pass their own).
     """
 
@@ -103,6 +106,7 @@ class Experiment:
         _check_architecture(self.kind, architecture, self.info)
         self.architecture = architecture
         self.batch_size = batch_size
+        keras.utils.set_random_seed(seed)
         self.strategy = strategy or make_strategy()
         self.gan = build_gan(
             architecture,
