@@ -105,3 +105,20 @@ def test_pacgan_packs_what_d_sees_and_refuses_labels():
     assert np.isfinite(float(metrics["d_loss"]))
     with pytest.raises(ValueError, match="packing = 2 \\(PacGAN\\) needs an unconditional"):
         _gan(tf.distribute.get_strategy(), GANObjective(packing=2), num_classes=3)
+
+
+def test_pacgan_packs_2d_points():
+    gan = build_gan(
+        "mlp",
+        None,
+        batch_size=BATCH,
+        objective=GANObjective(packing=2),
+        generator_options={"ch": 8},
+        discriminator_options={"ch": 8},
+    )
+    assert gan.discriminator.get_build_config()["input_shape"][-1] == 4  # two (x, y) points
+    points = np.random.default_rng(0).normal(size=(BATCH, 2)).astype("float32")
+    labels = np.zeros(BATCH, "int32")
+    dataset = tf.data.Dataset.from_tensors((points, labels)).repeat()
+    metrics = gan.train(iter(gan.strategy.experimental_distribute_dataset(dataset)), 1)
+    assert np.isfinite(float(metrics["d_loss"]))
