@@ -132,3 +132,24 @@ def test_every_schedule_name_has_a_runner():
     from compare_gan_tf.training import run
 
     assert set(run.SCHEDULES) == set(run._RUNNERS)
+
+
+def test_ring8_through_the_command_line_runs_to_its_export(tmp_path):
+    """The mixture config with the default schedule: train_and_eval, then export."""
+    command = [
+        sys.executable,
+        "-m",
+        "compare_gan_tf.main",
+        f"--model_dir={tmp_path}",
+        "--gin_config=gaussian_mixture_ring8.gin",
+        "--gin_bindings=train.training_steps = 4",
+        "--gin_bindings=train.steps_per_loop = 2",
+        "--gin_bindings=train.save_checkpoints_steps = 2",
+        "--gin_bindings=Experiment.batch_size = 64",
+        "--gin_bindings=evaluator.num_draws = 1",
+    ]
+    result = _run(command)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "(mixture_mode_statistics): modes_recovered" in result.stdout
+    assert f"Exported the generator to {tmp_path}/hub/generator" in result.stdout
+    assert (tmp_path / "hub" / "generator" / "saved_model.pb").exists()

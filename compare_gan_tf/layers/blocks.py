@@ -157,16 +157,8 @@ class GeneratorBottleneckBlock(_GeneratorBlock):
     Args:
         filters: int. Output channels, at most the input channels.
         channel_ratio: int, default 4. The bottleneck has C_in / channel_ratio channels.
-        upsample: bool, default True. Double the height and width.
-        normalization: str, default "batch". "none", "batch", "conditional" or "self_modulated".
-        num_classes: int or None, default None. For "conditional": the condition is then an int
-            label; with None it is a float vector.
-        synchronized: bool, default False. Cross-replica batch statistics.
-        spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution (and
-            the conditional normalizations' linear maps).
-        sn_scale: float, default 1.0. BSSN's constant c.
-        kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
-        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
+        upsample, normalization, num_classes, synchronized, spectral_norm, sn_scale,
+            kernel_initializer, **kwargs: as in `GeneratorResBlock`.
 
     Call arguments:
         inputs: float tensor [B, H, W, C_in].
