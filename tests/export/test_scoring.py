@@ -11,7 +11,8 @@ from compare_gan_tf.pretrained import DIGITS_GENERATOR
 
 
 def test_the_shipped_module_scores_as_its_training_run_did():
-    """Same extractor, reference and sample count; other draws: FID within a few percent."""
+    """Same extractor, reference, sample count and number of draws; other draws: FID within a
+    few percent."""
     stored = json.loads(hub.load(DIGITS_GENERATOR).metadata.numpy())
     settings = stored["score_settings"]
     evaluator = Evaluator(
@@ -19,7 +20,7 @@ def test_the_shipped_module_scores_as_its_training_run_did():
         num_samples=settings["num_fake"],
         num_real=settings["num_real"],
         reference_split=settings["reference_split"],
-        num_draws=1,
+        num_draws=settings["num_draws"],
         metrics=("fid", "inception_score"),
     )
     scores, used = score_hub_module(DIGITS_GENERATOR, evaluator)
