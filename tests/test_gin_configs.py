@@ -22,9 +22,11 @@ import tensorflow_datasets as tfds
 
 from compare_gan_tf.architectures import registry
 from compare_gan_tf.data import dataset_info
-from compare_gan_tf.metrics.evaluator import Evaluator
 from compare_gan_tf.objectives.losses import LOSSES
 from compare_gan_tf.training import config, loop, sampling
+
+# scoring's import registers the extractors' gin names (digits_classifier.*, inception.*).
+from compare_gan_tf.training.scoring import Evaluator
 
 CONFIGS = sorted(glob.glob(os.path.join(config.SHIPPED_CONFIGS, "*.gin")))
 COMPARE_GAN_CONFIGS = (
