@@ -17,7 +17,6 @@ import gin
 
 from compare_gan_tf.training import loop, publishing, scoring
 from compare_gan_tf.training.config import DEFAULT_CONFIG, ConfigError, parse_gin
-from compare_gan_tf.training.sampling import prepare_sampling
 
 SCHEDULES = ("train", "eval", "continuous_eval", "train_and_eval", "truncation_curve", "export")
 DEFAULT_SCHEDULE = ("train_and_eval", "export")
@@ -126,7 +125,6 @@ _RUNNERS = {
 def score_trained(experiment, model_dir):
     """Scores an experiment's EMA generator as it is now (e.g. after a "train" schedule) with
     the gin-configured evaluator, the way an eval row scores a checkpoint; returns the scores."""
-    prepare_sampling(experiment.gan)
     return scoring.CheckpointScorer(model_dir, experiment).score()
 
 
