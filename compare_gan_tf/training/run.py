@@ -98,11 +98,13 @@ def _evaluate(model_dir, experiment):
 
 
 def _continuous_eval(model_dir, experiment):
+    experiment = scoring.CheckpointScorer(model_dir, experiment).experiment
     rows = scoring.continuous_eval(model_dir, experiment=experiment)
     return _scores_line(rows, model_dir), rows, experiment
 
 
 def _truncation_curve(model_dir, experiment):
+    experiment = scoring.CheckpointScorer(model_dir, experiment).experiment
     rows = scoring.truncation_sweep(model_dir, experiment=experiment)
     return f"Truncation curve written to {scoring.eval_dir(model_dir)}.", rows, experiment
 

@@ -95,12 +95,15 @@ class CheckpointScorer:
 
     def score(self, truncation=None):
         """Scores of the checkpoint restored (or the weights trained) last: the data kind's
-        scores of the EMA generator, with standing statistics from z at `truncation`, and the
-        discriminator's scores on training versus held-out reals."""
+        scores of the EMA generator, with standing statistics from z at `truncation`, and, when
+        untruncated, the discriminator's scores on training versus held-out reals (D does not
+        depend on the threshold, so a truncation sweep does not repeat them)."""
         experiment = self.experiment
         # Every task of a cluster gets here: the standing statistics are a collective step.
         prepare_sampling(experiment.gan, truncation=truncation)
         scores = experiment.kind.score(self.evaluator, self.reference, self.generate_at(truncation))
+        if truncation is not None:
+            return scores
         step = int(experiment.gan.step.numpy())
         return {**scores, **discriminator_split_scores(experiment.gan, experiment.data, step)}
 
