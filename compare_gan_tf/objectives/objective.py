@@ -21,6 +21,7 @@ from compare_gan_tf.objectives.gradient_normalization import NORMALIZATIONS
 from compare_gan_tf.objectives.lecam import LeCamRegularizer
 from compare_gan_tf.objectives.losses import get_loss
 from compare_gan_tf.objectives.mine import mine_estimator
+from compare_gan_tf.objectives.mode_seeking import mode_seeking_term, pair_labels
 from compare_gan_tf.objectives.packing import pack
 
 CONSISTENCY = ("none", "cr", "bcr", "zcr", "icr")
@@ -61,6 +62,9 @@ class GANObjective:
         the penalty times k every k-th D step, nothing in between; 1 is every step.
       packing: m of PacGAN (Lin et al. 2018): D judges m samples concatenated along channels;
         1 is off. Needs an unconditional D and a per-replica batch divisible by m.
+      mode_seeking_weight: lambda of mode seeking regularization (Mao et al. 2019, MSGAN; their
+        conditional DCGAN uses 1); 0 turns it off. The G step pairs the two halves of its
+        batch on the same labels, so it needs an even per-replica batch.
 
     Call `build(global_batch_size)` inside `strategy.scope()` before the first step (the GAN
     does): it creates the ADA and LeCam state.
@@ -81,6 +85,7 @@ class GANObjective:
         lecam_weight=0.0,
         penalty_interval=1,
         packing=1,
+        mode_seeking_weight=0.0,
     ):
         check_choice("penalty", penalty, penalties.PENALTIES, colon=True)
         check_choice("gradient_normalization", gradient_normalization, NORMALIZATIONS, colon=True)
@@ -89,6 +94,15 @@ class GANObjective:
         for name, value in (("penalty_interval", penalty_interval), ("packing", packing)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"GANObjective.{name} must be a positive integer, got {value!r}.")
+        if (
+            isinstance(mode_seeking_weight, bool)
+            or not isinstance(mode_seeking_weight, (int, float))
+            or mode_seeking_weight < 0
+        ):
+            raise ValueError(
+                "GANObjective.mode_seeking_weight must be a number >= 0 (0 is off), got "
+                f"{mode_seeking_weight!r}."
+            )
         self.loss_fn = get_loss(loss)
         self.penalty = penalty
         self.penalty_weight = penalty_weight
@@ -101,6 +115,7 @@ class GANObjective:
         self.lecam_weight = lecam_weight
         self.penalty_interval = penalty_interval
         self.packing = packing
+        self.mode_seeking_weight = mode_seeking_weight
         self.ada = self.lecam = None
 
     def build(self, global_batch_size):
@@ -198,8 +213,11 @@ class GANObjective:
     def generator_loss(self, d_fn, g_fn, z, labels, g_variables=()):
         """G loss on fakes G(z, labels); `g_variables` are only needed by orthogonal reg.
 
-        Parts: g_loss_fake, then as configured zcr_generator, orthogonal, mine.
+        Parts: g_loss_fake, then as configured zcr_generator, orthogonal, mine, mode_seeking.
+        With mode seeking on, the second half of `labels` is replaced by the first.
         """
+        if self.mode_seeking_weight:
+            labels = pair_labels(labels)
         fake_images = g_fn(z, labels)
         fake_logits = self.normalize(self.discriminator_view(d_fn))(fake_images, labels)
         parts = {"g_loss_fake": self.loss_fn(None, fake_logits).g_loss}
@@ -212,6 +230,8 @@ class GANObjective:
         if self.mine_weight:
             # Belghazi et al. 2018, "maximizing MI to improve GANs": G loss - beta * I(G(z); z).
             parts["mine"] = -self.mine_weight * self.mine.mutual_information(fake_images, z)
+        if self.mode_seeking_weight:
+            parts["mode_seeking"] = mode_seeking_term(fake_images, z, self.mode_seeking_weight)
         return tf.add_n(list(parts.values())), parts
 
     def mine_loss(self, fake_images, z):

@@ -14,7 +14,7 @@ import tensorflow as tf
 from compare_gan_tf.architectures import build_discriminator, build_generator
 from compare_gan_tf.checks import check_choice
 from compare_gan_tf.objectives import GANObjective
-from compare_gan_tf.training.gan import GAN, adam, check_packing
+from compare_gan_tf.training.gan import GAN, adam, check_replica_batch
 
 MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
 
@@ -76,7 +76,7 @@ def build_gan(
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
         objective = objective or GANObjective()
-        check_packing(objective, batch_size // strategy.num_replicas_in_sync, num_classes)
+        check_replica_batch(objective, batch_size // strategy.num_replicas_in_sync, num_classes)
         objective.build(batch_size)
         generator, average, discriminator = _models(
             architecture,

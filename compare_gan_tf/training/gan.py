@@ -30,8 +30,14 @@ def adam(learning_rate=2e-4, beta1=0.5, beta2=0.999, decay_steps=None):
     return keras.optimizers.Adam(learning_rate, beta_1=beta1, beta_2=beta2)
 
 
-def check_packing(objective, replica_batch_size, num_classes):
-    """PacGAN needs an unconditional model and a per-replica batch divisible by its m."""
+def check_replica_batch(objective, replica_batch_size, num_classes):
+    """PacGAN needs an unconditional model and a per-replica batch divisible by its m; mode
+    seeking pairs the halves of the per-replica batch, so it must be even."""
+    if objective.mode_seeking_weight and replica_batch_size % 2:
+        raise ValueError(
+            f"GANObjective.mode_seeking_weight pairs the two halves of the per-replica batch "
+            f"({replica_batch_size}), which must be even; change the batch size."
+        )
     packing = objective.packing
     if packing > 1 and num_classes:
         raise ValueError(
@@ -89,7 +95,9 @@ class GAN:
         self.disc_iters, self.seed = disc_iters, seed
         self.ema = GeneratorAverage(generator, ema_generator, ema_decay, ema_start_step)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
-        check_packing(objective, global_batch_size // strategy.num_replicas_in_sync, num_classes)
+        check_replica_batch(
+            objective, global_batch_size // strategy.num_replicas_in_sync, num_classes
+        )
         objective.build(global_batch_size)
         # Keras 3 under tf.distribute: build the optimizers in the strategy scope first.
         self.g_optimizer.build(generator.trainable_variables)

@@ -1,5 +1,6 @@
-"""DiffAugment, ADA, LeCam, lazy penalties and PacGAN inside the compiled training step, on one
-device and under MirroredStrategy, composed with a loss, a penalty and a D normalization."""
+"""DiffAugment, ADA, LeCam, lazy penalties, PacGAN and mode seeking inside the compiled training
+step, on one device and under MirroredStrategy, composed with a loss, a penalty and a D
+normalization."""
 
 import numpy as np
 import pytest
@@ -40,6 +41,7 @@ CASES = {
     "lecam_diffaugment": dict(augment="diffaugment", lecam_weight=0.3),
     "lazy_r1": dict(penalty="r1", penalty_interval=2),
     "bcr_ada": dict(augment="ada", consistency="bcr"),
+    "mode_seeking_diffaugment": dict(augment="diffaugment", mode_seeking_weight=1.0),
 }
 
 
@@ -60,6 +62,8 @@ def test_the_compiled_step_trains_with_each_method(case, replicas, mirrored_stra
         lecam = gan.objective.lecam
         anchors = [float(v.numpy()) for v in (lecam.real_anchor, lecam.fake_anchor)]
         assert all(np.isfinite(anchors)) and any(a != 0.0 for a in anchors)
+    if "mode_seeking" in case:
+        assert float(metrics["mode_seeking"]) > 0.0
     if "ada" in case:
         assert 0.0 <= float(metrics["ada_p"]) <= 1.0
         assert "adaptive_augment" in gan.checkpoint_items()
@@ -105,6 +109,18 @@ def test_pacgan_packs_what_d_sees_and_refuses_labels():
     assert np.isfinite(float(metrics["d_loss"]))
     with pytest.raises(ValueError, match="packing = 2 \\(PacGAN\\) needs an unconditional"):
         _gan(tf.distribute.get_strategy(), GANObjective(packing=2), num_classes=3)
+
+
+def test_mode_seeking_needs_an_even_replica_batch():
+    with pytest.raises(ValueError, match="per-replica batch \\(3\\), which must be even"):
+        build_gan(
+            "mlp",
+            None,
+            batch_size=3,
+            objective=GANObjective(mode_seeking_weight=1.0),
+            generator_options={"ch": 8},
+            discriminator_options={"ch": 8},
+        )
 
 
 def test_pacgan_packs_2d_points():
