@@ -1,7 +1,7 @@
 """The comparison that chose the embedded default: small-data methods on the digits.
 
 Each arm is README's first command (digits_sndcgan.gin as it was before the choice: SNDCGAN
-ch 32, 1,200 steps of batch 64, scored every 400 steps) with the arm's bindings and
+ch 32, 1,200 steps of batch 64, Adam 2e-4, scored every 400 steps) with the arm's bindings and
 `Experiment.seed`. A run trains with `compare_gan_tf.main` in runs_dir/<arm>_s<seed>; this
 script then reads every run's eval rows (digits FID and recall per checkpoint, D's accuracy
 on training vs held-out digits) and scores its exported generator (the best checkpoint by FID)
@@ -19,11 +19,19 @@ import time
 
 from benchmarks import common, digits_quality
 
-# The configuration before the choice, so every arm differs from it by its own bindings only.
-BASE = ["GANObjective.augment = 'none'"]
+# The configuration before the choice (no augmentation, no mode seeking, compare_gan's rate 2e-4),
+# so every arm differs from it by its own bindings only.
+BASE = [
+    "GANObjective.augment = 'none'",
+    "GANObjective.mode_seeking_weight = 0.0",
+    "generator/adam.learning_rate = 2e-4",
+    "discriminator/adam.learning_rate = 2e-4",
+]
+_DIFFAUGMENT = ["GANObjective.augment = 'diffaugment'"]
+_RATE_4E4 = ["generator/adam.learning_rate = 4e-4", "discriminator/adam.learning_rate = 4e-4"]
 ARMS = {
     "plain": [],
-    "diffaugment": ["GANObjective.augment = 'diffaugment'"],
+    "diffaugment": _DIFFAUGMENT,
     # ADA's p must move within 1,200 steps: 50 kimg instead of 500; no 90-degree turns on digits.
     "ada": [
         "GANObjective.augment = 'ada'",
@@ -32,6 +40,20 @@ ARMS = {
     ],
     "lecam": ["GANObjective.lecam_weight = 0.3"],
     "bcr": ["GANObjective.consistency = 'bcr'"],
+    # The second round, on top of DiffAugment: a faster rate, a policy without color, mode seeking.
+    "diffaugment_rate4e-4": _DIFFAUGMENT + _RATE_4E4,
+    "diffaugment_translation_cutout": _DIFFAUGMENT + ["diff_augment.policy = 'translation,cutout'"],
+    "mode_seeking_1": _DIFFAUGMENT + ["GANObjective.mode_seeking_weight = 1.0"],
+    "mode_seeking_1_rate4e-4": _DIFFAUGMENT
+    + _RATE_4E4
+    + ["GANObjective.mode_seeking_weight = 1.0"],
+    "mode_seeking_0.4_rate4e-4": _DIFFAUGMENT
+    + _RATE_4E4
+    + ["GANObjective.mode_seeking_weight = 0.4"],
+    # The embedded default since the second round.
+    "mode_seeking_0.2_rate4e-4": _DIFFAUGMENT
+    + _RATE_4E4
+    + ["GANObjective.mode_seeking_weight = 0.2"],
 }
 
 

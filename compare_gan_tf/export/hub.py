@@ -8,10 +8,13 @@ A generator module, loaded with `hub.load(path)` (only tensorflow and tensorflow
   the data's coordinates, with resolution 0 and channels D.
 - `module.sample(batch_size, truncation, seed[, labels])` and signature "sample" (without
   labels): z from the prior with the truncation trick, labels uniform from the seed when omitted
-  -> {"generated", "z", "labels" (conditional only)}. The generator's batch-norm statistics are
-  fixed at export: the standing statistics of untruncated z. At a truncation threshold the
-  module therefore uses the untruncated statistics (the evaluator's truncation curve instead
-  recomputes them from truncated z for each threshold).
+  -> {"generated", "z", "labels" (conditional only)}. Batch-norm statistics matched to the
+  threshold (BigGAN, appendix C): a module exported with `standing_statistics` holds the
+  standing statistics of z truncated at each of TRUNCATION_THRESHOLDS (its variable
+  `truncation_thresholds`) and of untruncated z; `sample` uses those of the smallest tabulated
+  threshold at or above its own (untruncated beyond the largest), then puts the untruncated
+  ones back. `module(z)` always uses the untruncated statistics. Without tabulated statistics
+  (`truncation_thresholds` empty) every threshold uses the untruncated ones.
 - Metadata variables: z_dim, num_classes (0 = unconditional), resolution, channels (the model's
   own), z_prior, step (-1 = unknown), dataset, gin_config, metadata (JSON with all of it and the
   scores), and the asset `metadata_file` (assets/metadata.json).
@@ -24,26 +27,42 @@ import os
 import uuid
 
 import keras
+import numpy as np
 import tensorflow as tf
 import tensorflow_hub as hub
 
 from compare_gan_tf.architectures.latents import check_z_prior, sample_z
 from compare_gan_tf.files import plain_json_value
+from compare_gan_tf.layers.normalization import batch_norm_layers
 
 METADATA_FILE = "metadata.json"
 # A killed export leaves its workspace behind under this name; the next export to the same path
 # removes it.
 _WORKSPACE_MARK = ".incomplete-export-"
 _REPLACED_MARK = ".replaced-export-"
+# The truncation thresholds whose standing statistics a generator module keeps for `sample`.
+TRUNCATION_THRESHOLDS = (0.25, 0.5, 1.0, 1.5, 2.0)
 
 
-def export_generator(generator, path, *, num_classes=None, z_prior="normal", metadata=None):
+def export_generator(
+    generator,
+    path,
+    *,
+    num_classes=None,
+    z_prior="normal",
+    metadata=None,
+    standing_statistics=None,
+):
     """Writes `generator` (z[, labels] -> images in [-1, 1]) as a hub module at `path`.
 
     num_classes: for a generator without a `num_classes` attribute (None: unconditional); one
     that has it must agree with it. z_prior: "normal" (N(0, 1)) or "uniform"
     (U(-1, 1)), what `sample` draws z from. metadata: JSON-serializable dict; the keys dataset,
     step and gin_config also become module variables, everything (scores too) goes to the JSON.
+    standing_statistics: optional callable(truncation) that recomputes the generator's BN
+    statistics from z truncated at `truncation` (None: untruncated); the module then keeps them
+    for every threshold in TRUNCATION_THRESHOLDS. It is called last with None, so the generator
+    is left with (and `module(z)` uses) the untruncated statistics.
     Returns `path`. Replaces a module already at `path` only once the new one is complete.
     """
     check_z_prior(z_prior)
@@ -71,7 +90,8 @@ def export_generator(generator, path, *, num_classes=None, z_prior="normal", met
         channels=channels,
         z_prior=z_prior,
     )
-    module = _GeneratorModule(generator, info)
+    tables = _tabulate_statistics(generator, standing_statistics)
+    module = _GeneratorModule(generator, info, tables)
     signatures = {"default": module.default_signature, "sample": module.sample_signature}
     return _save_atomically(module, signatures, info, path)
 
@@ -197,6 +217,23 @@ class _ExportedModule(tf.__internal__.tracking.AutoTrackable):
         )
 
 
+def _tabulate_statistics(generator, standing_statistics):
+    """[(BN moving mean or variance, its value at each of TRUNCATION_THRESHOLDS and untruncated,
+    stacked)]; [] without `standing_statistics` or without batch norm."""
+    variables = [
+        variable
+        for layer in batch_norm_layers(generator)
+        for variable in (layer.moving_mean, layer.moving_variance)
+    ]
+    if standing_statistics is None or not variables:
+        return []
+    rows = []
+    for truncation in (*TRUNCATION_THRESHOLDS, None):
+        standing_statistics(truncation)
+        rows.append([variable.numpy() for variable in variables])
+    return [(variable, np.stack(values)) for variable, values in zip(variables, zip(*rows))]
+
+
 def _constant(value, dtype=None):
     """A non-trainable variable: a plain tensor attribute is not saved in a SavedModel."""
     return tf.Variable(value, dtype=dtype, trainable=False)
@@ -205,9 +242,13 @@ def _constant(value, dtype=None):
 class _GeneratorModule(_ExportedModule):
     """`__call__(z[, labels])` and `sample(batch_size, truncation, seed[, labels])`."""
 
-    def __init__(self, generator, info):
+    def __init__(self, generator, info, statistics_tables=()):
         super().__init__(generator, info)
         self.z_dim = _constant(info["z_dim"])
+        thresholds = TRUNCATION_THRESHOLDS if statistics_tables else ()
+        self.truncation_thresholds = _constant(thresholds, tf.float32)
+        self._statistics = [variable for variable, _ in statistics_tables]
+        self._statistics_tables = [_constant(table) for _, table in statistics_tables]
         self.z_prior = _constant(info["z_prior"])
         self._z_dim = info["z_dim"]
         self._z_prior = info["z_prior"]
@@ -270,12 +311,28 @@ class _GeneratorModule(_ExportedModule):
             key = tf.stack([seed, 0])
         z = sample_z([batch_size, self._z_dim], _fold_in(key, 0), self._z_prior, truncation)
         if not self._num_classes:
-            return dict(self._generate(z), z=z)
+            return dict(self._generate_matched(z, None, truncation), z=z)
         if labels is None:
             labels = tf.random.stateless_uniform(
                 [batch_size], _fold_in(key, 1), 0, self._num_classes, dtype=tf.int32
             )
-        return dict(self._generate(z, labels), z=z, labels=labels)
+        return dict(self._generate_matched(z, labels, truncation), z=z, labels=labels)
+
+    def _generate_matched(self, z, labels, truncation):
+        """`_generate` with the BN statistics tabulated for `truncation`, then the untruncated
+        ones restored."""
+        if not self._statistics:
+            return self._generate(z, labels)
+        # The smallest tabulated threshold >= truncation; past the largest, the untruncated row.
+        row = tf.reduce_sum(tf.cast(self.truncation_thresholds < truncation, tf.int32))
+        pairs = list(zip(self._statistics, self._statistics_tables))
+        matched = [variable.assign(tf.gather(table, row)) for variable, table in pairs]
+        with tf.control_dependencies(matched):
+            outputs = self._generate(z, labels)
+        with tf.control_dependencies(list(outputs.values())):
+            restored = [variable.assign(table[-1]) for variable, table in pairs]
+        with tf.control_dependencies(restored):
+            return {name: tf.identity(value) for name, value in outputs.items()}
 
 
 def _fold_in(key, data):

@@ -344,3 +344,12 @@ def apply_norm(norm, inputs, condition=None, training=None):
             )
         return norm(inputs, condition, training=training)
     return norm(inputs, training=training)
+
+
+def batch_norm_layers(model):
+    """Every keras BatchNormalization inside `model`, including those inside CBN and SMBN."""
+    return [
+        layer
+        for layer in model._flatten_layers(include_self=False)
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]

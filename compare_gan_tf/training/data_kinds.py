@@ -14,6 +14,7 @@ from compare_gan_tf.architectures import ARCHITECTURES, POINT_ARCHITECTURES
 from compare_gan_tf.data import MIXTURES, mode_statistics
 from compare_gan_tf.export import export_discriminator, export_generator
 from compare_gan_tf.training.samples import save_image_grid, save_scatter_plot
+from compare_gan_tf.training.sampling import prepare_sampling
 
 # VEEGAN (Srivastava et al. 2017) scores the 2-D mixtures on 2,500 generated samples.
 MIXTURE_SAMPLES = 2500
@@ -67,6 +68,7 @@ class Images(DataKind):
             num_classes=gan.num_classes,
             z_prior=gan.z_prior,
             metadata=metadata,
+            standing_statistics=_matched_statistics(gan),
         )
         export_discriminator(
             gan.discriminator,
@@ -133,7 +135,13 @@ class Points(DataKind):
             num_classes=gan.num_classes,
             z_prior=gan.z_prior,
             metadata=metadata,
+            standing_statistics=_matched_statistics(gan),
         )
+
+
+def _matched_statistics(gan):
+    """Sets the EMA generator's standing statistics for a truncation threshold (for export)."""
+    return lambda truncation: prepare_sampling(gan, truncation=truncation)
 
 
 def data_kind(info):

@@ -1,7 +1,8 @@
 """Exponential moving average of the generator's weights, and its batch-norm statistics."""
 
-import keras
 import tensorflow as tf
+
+from compare_gan_tf.layers.normalization import batch_norm_layers
 
 
 class GeneratorAverage:
@@ -44,15 +45,6 @@ class GeneratorAverage:
         """Makes the average an exact copy of the generator (used at step 0)."""
         for source, target in zip(self.generator.weights, self.average.weights):
             target.assign(source)
-
-
-def batch_norm_layers(model):
-    """Every keras BatchNormalization inside `model`, including those inside CBN and SMBN."""
-    return [
-        layer
-        for layer in model._flatten_layers(include_self=False)
-        if isinstance(layer, keras.layers.BatchNormalization)
-    ]
 
 
 def standing_statistics(generator, batches):

@@ -8,8 +8,9 @@ import pytest
 import tensorflow as tf
 import tensorflow_hub as hub
 
+from compare_gan_tf.layers.normalization import batch_norm_layers
 from compare_gan_tf.training import best, loop, publishing, run
-from compare_gan_tf.training.ema import batch_norm_layers, standing_statistics
+from compare_gan_tf.training.ema import standing_statistics
 from compare_gan_tf.training.experiment import Experiment
 from compare_gan_tf.training.overfitting import discriminator_split_scores
 from compare_gan_tf.training.sampling import SAMPLE_SEED, prepare_sampling

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from compare_gan_tf.layers import ConditionalBatchNorm
-from compare_gan_tf.training.ema import GeneratorAverage, batch_norm_layers, standing_statistics
+from compare_gan_tf.layers.normalization import batch_norm_layers
+from compare_gan_tf.training.ema import GeneratorAverage, standing_statistics
 
 
 def _generator():
