@@ -87,11 +87,27 @@ def checkpoint_manager(gan, model_dir, keep_checkpoint_max=5, iterator=None):
     return tf.train.CheckpointManager(checkpoint, directory, max_to_keep=keep_checkpoint_max)
 
 
+def remove_interrupted_saves(model_dir):
+    """Deletes the `ckpt-N_temp` folders that a save killed midway (or a full disk) leaves
+    behind; TensorFlow never removes them. Returns their paths."""
+    debris = [
+        path
+        for path in tf.io.gfile.glob(os.path.join(model_dir, "ckpt-*_temp"))
+        if tf.io.gfile.isdir(path)
+    ]
+    for path in debris:
+        tf.io.gfile.rmtree(path)
+        logging.info("Removed %s, left by an interrupted checkpoint save.", path)
+    return debris
+
+
 def save(manager, model_dir, step):
     """Saves checkpoint `step`; returns its path, or None on a non-chief task, whose scratch
-    copy is deleted right away."""
+    copy is deleted right away. The chief also removes what interrupted saves left."""
     with writing_to(model_dir):
         path = manager.save(checkpoint_number=step)
+        if manager.directory == model_dir:
+            remove_interrupted_saves(model_dir)
     if manager.directory != model_dir:
         tf.io.gfile.rmtree(manager.directory)
         return None
@@ -99,7 +115,11 @@ def save(manager, model_dir, step):
 
 
 def restore(manager, model_dir):
-    """Restores the newest checkpoint in model_dir, if any; returns its path or None."""
+    """Restores the newest checkpoint in model_dir, if any; returns its path or None. The
+    chief first removes what interrupted saves left."""
+    if manager.directory == model_dir:
+        with writing_to(model_dir):
+            remove_interrupted_saves(model_dir)
     path = tf.train.latest_checkpoint(model_dir)
     if path:
         manager.checkpoint.restore(path).assert_existing_objects_matched()

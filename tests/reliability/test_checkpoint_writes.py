@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 from tensorflow.python.checkpoint import checkpoint_management
 
-from compare_gan_tf.training import loop
+from compare_gan_tf.training import checkpoints, loop
 from tests.test_main import _env
 from tests.training.tiny_run import TINY_RUN
 
@@ -109,3 +109,37 @@ def test_sigkill_during_saves_resumes_from_the_last_complete_checkpoint(tmp_path
     assert f"Resumed from {latest}" in result.stderr
     assert result.stdout.split()[-2:] == ["saved", str(final)]
     assert tf.train.latest_checkpoint(str(tmp_path)).endswith(f"ckpt-{final}")
+
+
+def _interrupted_save(model_dir, step):
+    """What a save killed midway leaves: ckpt-N_temp/ with a partial shard."""
+    debris = model_dir / f"ckpt-{step}_temp"
+    debris.mkdir()
+    (debris / "part-00000-of-00001.tempstate1234").write_bytes(b"partial")
+    return debris
+
+
+def test_a_save_removes_what_interrupted_saves_left(tmp_path):
+    debris = _interrupted_save(tmp_path, 3)
+    checkpoint = tf.train.Checkpoint(value=tf.Variable(1.0))
+    manager = tf.train.CheckpointManager(checkpoint, str(tmp_path), max_to_keep=2)
+    path = checkpoints.save(manager, str(tmp_path), 3)
+    assert not debris.exists()
+    assert path == tf.train.latest_checkpoint(str(tmp_path))
+    assert sorted(os.listdir(tmp_path)) == [
+        "checkpoint",
+        "ckpt-3.data-00000-of-00001",
+        "ckpt-3.index",
+    ]
+
+
+def test_a_training_run_leaves_none_behind(tmp_path):
+    gin.clear_config()
+    gin.parse_config(TINY_RUN)
+    debris = _interrupted_save(tmp_path, 5)
+    try:
+        loop.train(str(tmp_path), training_steps=1)
+    finally:
+        gin.clear_config()
+    assert not debris.exists()
+    assert tf.train.latest_checkpoint(str(tmp_path)).endswith("ckpt-1")
