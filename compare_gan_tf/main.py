@@ -46,7 +46,7 @@ def main(argv):
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}; use --flag=value.")
     # TensorFlow loads only after the flags parse, so a flag typo fails fast.
     from compare_gan_tf.data import DatasetError, DatasetNotFoundError
-    from compare_gan_tf.training.checkpoints import ModelDirError
+    from compare_gan_tf.training.checkpoints import MissingCheckpointError, ModelDirError
     from compare_gan_tf.training.config import ConfigError
     from compare_gan_tf.training.faults import Preempted, WorkerLostError
     from compare_gan_tf.training.run import run as run_schedules
@@ -69,6 +69,7 @@ def main(argv):
         return PREEMPTED_STATUS
     except (
         ModelDirError,
+        MissingCheckpointError,
         WorkerLostError,
         ConfigError,
         DatasetError,

@@ -100,6 +100,28 @@ def test_bad_flags_fail_with_one_clear_message_and_write_nothing(tmp_path, flag,
     assert not model_dir.exists()
 
 
+@pytest.mark.parametrize(
+    "schedule, purpose", [("eval", "score"), ("export", "export"), ("truncation_curve", "score")]
+)
+def test_reading_a_model_dir_without_checkpoints_fails_with_one_message(
+    tmp_path, schedule, purpose
+):
+    """A mistyped --model_dir: exit 1 naming the folder, before anything is written."""
+    model_dir = tmp_path / "no_such_run"
+    command = [
+        sys.executable,
+        "-m",
+        "compare_gan_tf.main",
+        f"--model_dir={model_dir}",
+        f"--schedule={schedule}",
+    ]
+    result = _run(command)
+    assert result.returncode == 1
+    assert f"No checkpoint in {model_dir} to {purpose}; train first" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not model_dir.exists()
+
+
 def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     """SIGKILL after the first checkpoint; the rerun restores it and reaches the final step."""
     long_run = _command(

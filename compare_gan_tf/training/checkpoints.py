@@ -20,6 +20,10 @@ class ModelDirError(OSError):
     """A write in model_dir failed (full disk, no permission); earlier checkpoints are intact."""
 
 
+class MissingCheckpointError(FileNotFoundError):
+    """A schedule that reads checkpoints found none in model_dir."""
+
+
 def is_chief(strategy):
     """Whether this task writes model_dir: the chief, or worker 0 in a cluster without one."""
     resolver = getattr(strategy, "cluster_resolver", None)
@@ -147,10 +151,10 @@ def checkpoints(model_dir):
 
 
 def newest_checkpoint(model_dir, purpose):
-    """The newest checkpoint's path; FileNotFoundError saying to train when there is none."""
+    """The newest checkpoint's path; MissingCheckpointError saying to train when there is none."""
     path = tf.train.latest_checkpoint(model_dir)
     if path is None:
-        raise FileNotFoundError(
+        raise MissingCheckpointError(
             f"No checkpoint in {model_dir} to {purpose}; train first (--schedule=train) or "
             "point --model_dir at a run."
         )

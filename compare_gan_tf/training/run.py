@@ -15,7 +15,7 @@ import os
 
 import gin
 
-from compare_gan_tf.training import loop, publishing, scoring
+from compare_gan_tf.training import checkpoints, loop, publishing, scoring
 from compare_gan_tf.training.config import DEFAULT_CONFIG, ConfigError, parse_gin
 
 SCHEDULES = ("train", "eval", "continuous_eval", "train_and_eval", "truncation_curve", "export")
@@ -42,6 +42,21 @@ def check_schedule(schedule):
             f"{', '.join(SCHEDULES)}."
         )
     return schedule
+
+
+# Schedules that read the checkpoints already in model_dir (continuous_eval waits for them).
+_READERS = {"eval": "score", "truncation_curve": "score", "export": "export"}
+
+
+def check_checkpoints(model_dir, schedule):
+    """A schedule that reads checkpoints before any training of its own needs an earlier run's:
+    MissingCheckpointError (naming model_dir) before anything is built or written."""
+    for name in schedule:
+        if "train" in name:
+            return
+        if name in _READERS:
+            checkpoints.newest_checkpoint(model_dir, _READERS[name])
+            return
 
 
 def default_configs(model_dir, schedule):
@@ -139,6 +154,7 @@ def run(model_dir, gin_configs=None, gin_bindings=(), schedule=DEFAULT_SCHEDULE,
     `report(line)`, if given, receives each schedule's summary as soon as it is done.
     """
     schedule = check_schedule(schedule)
+    check_checkpoints(model_dir, schedule)
     configure(gin_configs or default_configs(model_dir, schedule), gin_bindings)
     outcomes = []
     experiment = None
