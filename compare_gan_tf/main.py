@@ -48,7 +48,7 @@ def main(argv):
     from compare_gan_tf.data import DatasetError, DatasetNotFoundError
     from compare_gan_tf.training.checkpoints import MissingCheckpointError, ModelDirError
     from compare_gan_tf.training.config import ConfigError
-    from compare_gan_tf.training.faults import Preempted, WorkerLostError
+    from compare_gan_tf.training.faults import NonFiniteError, Preempted, WorkerLostError
     from compare_gan_tf.training.run import run as run_schedules
 
     model_dir = _MODEL_DIR.value
@@ -70,6 +70,7 @@ def main(argv):
     except (
         ModelDirError,
         MissingCheckpointError,
+        NonFiniteError,
         WorkerLostError,
         ConfigError,
         DatasetError,

@@ -35,6 +35,10 @@ class Preempted(Exception):  # noqa: N818 (a clean stop, not an error)
         self.step = step
 
 
+class NonFiniteError(FloatingPointError):
+    """Training stopped on a non-finite loss; the message names the step, terms and fixes."""
+
+
 class WorkerLostError(RuntimeError):
     """A peer of a multi-worker run stopped; the run must be restarted on every worker."""
 
@@ -124,7 +128,7 @@ def non_finite_error(bad, step, model_dir, rollbacks=0):
     else:
         kept = "no checkpoint was saved before it, so there is nothing to resume from"
         fix = "and start again (or save checkpoints more often and set"
-    return FloatingPointError(
+    return NonFiniteError(
         f"Non-finite {', '.join(bad)} at step {step}{tried}; {kept}. Lower the learning rates, "
         f'add a penalty or spectral norm, {fix} train.on_non_finite = "rollback").'
     )

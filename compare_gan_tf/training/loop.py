@@ -38,9 +38,9 @@ class TrainSettings:
     `checkpoint_input=True` also checkpoints the input iterator, so a resumed run sees the
     batches an uninterrupted one would (one-device strategies only; each checkpoint then holds
     the shuffle buffer and the in-memory cache: about 15 MB for the 32 px digits).
-    `on_non_finite`: "stop" raises FloatingPointError; "rollback" restores the newest
-    checkpoint, multiplies both (constant) learning rates by `rollback_lr_factor` and goes on,
-    at most `max_rollbacks` times.
+    `on_non_finite`: "stop" raises faults.NonFiniteError (a FloatingPointError); "rollback"
+    restores the newest checkpoint, multiplies both (constant) learning rates by
+    `rollback_lr_factor` and goes on, at most `max_rollbacks` times.
     """
 
     training_steps: int = 2000

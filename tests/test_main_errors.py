@@ -1,0 +1,35 @@
+"""The command's entry point turns the errors a user can cause into one message (exit 1)."""
+
+import pytest
+from absl import flags
+
+from compare_gan_tf import main as cli
+from compare_gan_tf.training import faults, run
+
+
+@pytest.fixture
+def parsed_flags(tmp_path):
+    flags.FLAGS(["compare_gan_tf", f"--model_dir={tmp_path}"])
+    yield tmp_path
+    flags.FLAGS.unparse_flags()
+
+
+def test_a_non_finite_stop_is_one_message_not_a_traceback(parsed_flags, monkeypatch):
+    def diverge(*args, **kwargs):
+        raise faults.non_finite_error(["d_loss"], 3, str(parsed_flags))
+
+    monkeypatch.setattr(run, "run", diverge)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["compare_gan_tf"])
+    # sys.exit with a message prints it to stderr and exits with status 1.
+    assert str(exited.value.code).startswith("Non-finite d_loss at step 3; no checkpoint was")
+    assert 'train.on_non_finite = "rollback"' in str(exited.value.code)
+
+
+def test_a_bug_keeps_its_traceback(parsed_flags, monkeypatch):
+    def bug(*args, **kwargs):
+        raise KeyError("an internal error")
+
+    monkeypatch.setattr(run, "run", bug)
+    with pytest.raises(KeyError, match="an internal error"):
+        cli.main(["compare_gan_tf"])
