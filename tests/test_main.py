@@ -27,15 +27,14 @@ TINY_BINDINGS = [
 ]
 
 
+def _main_command(model_dir, *flags):
+    """The command line of `python -m compare_gan_tf.main` on model_dir with `flags`."""
+    return [sys.executable, "-m", "compare_gan_tf.main", f"--model_dir={model_dir}", *flags]
+
+
 def _command(model_dir, *bindings, schedule="train"):
-    command = [
-        sys.executable,
-        "-m",
-        "compare_gan_tf.main",
-        f"--model_dir={model_dir}",
-        f"--schedule={schedule}",
-    ]
-    return command + [f"--gin_bindings={b}" for b in TINY_BINDINGS + list(bindings)]
+    bindings = [f"--gin_bindings={b}" for b in TINY_BINDINGS + list(bindings)]
+    return _main_command(model_dir, f"--schedule={schedule}", *bindings)
 
 
 def _env():
@@ -65,14 +64,11 @@ def test_the_default_schedule_trains_scores_and_exports(tmp_path):
 def test_later_schedules_reuse_the_runs_operative_config(tmp_path):
     """eval and truncation_curve without --gin_config read model_dir/operative_config.gin."""
     assert _run(_command(tmp_path, "train.training_steps = 1")).returncode == 0
-    command = [
-        sys.executable,
-        "-m",
-        "compare_gan_tf.main",
-        f"--model_dir={tmp_path}",
+    command = _main_command(
+        tmp_path,
         "--schedule=eval,truncation_curve",
         "--gin_bindings=truncation_sweep.thresholds = (0.5, 1.0)",
-    ]
+    )
     result = _run(command)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = [json.loads(line) for line in (tmp_path / "eval" / "results.jsonl").open()]
@@ -92,7 +88,7 @@ def test_later_schedules_reuse_the_runs_operative_config(tmp_path):
 )
 def test_bad_flags_fail_with_one_clear_message_and_write_nothing(tmp_path, flag, message):
     model_dir = tmp_path / "run"
-    command = [sys.executable, "-m", "compare_gan_tf.main", f"--model_dir={model_dir}", flag]
+    command = _main_command(model_dir, flag)
     result = _run(command)
     assert result.returncode != 0
     assert message in result.stderr
@@ -108,14 +104,7 @@ def test_reading_a_model_dir_without_checkpoints_fails_with_one_message(
 ):
     """A mistyped --model_dir: exit 1 naming the folder, before anything is written."""
     model_dir = tmp_path / "no_such_run"
-    command = [
-        sys.executable,
-        "-m",
-        "compare_gan_tf.main",
-        f"--model_dir={model_dir}",
-        f"--schedule={schedule}",
-    ]
-    result = _run(command)
+    result = _run(_main_command(model_dir, f"--schedule={schedule}"))
     assert result.returncode == 1
     assert f"No checkpoint in {model_dir} to {purpose}; train first" in result.stderr
     assert "Traceback" not in result.stderr
@@ -158,18 +147,15 @@ def test_every_schedule_name_has_a_runner():
 
 def test_ring8_through_the_command_line_runs_to_its_export(tmp_path):
     """The mixture config with the default schedule: train_and_eval, then export."""
-    command = [
-        sys.executable,
-        "-m",
-        "compare_gan_tf.main",
-        f"--model_dir={tmp_path}",
+    command = _main_command(
+        tmp_path,
         "--gin_config=gaussian_mixture_ring8.gin",
         "--gin_bindings=train.training_steps = 4",
         "--gin_bindings=train.steps_per_loop = 2",
         "--gin_bindings=train.save_checkpoints_steps = 2",
         "--gin_bindings=Experiment.batch_size = 64",
         "--gin_bindings=evaluator.num_draws = 1",
-    ]
+    )
     result = _run(command)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "(mixture_mode_statistics): modes_recovered" in result.stdout

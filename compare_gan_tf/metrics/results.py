@@ -53,7 +53,10 @@ def append_result(path, row):
     rows, torn = _rows_and_torn_line(path)
     if torn is not None:
         kept = path + TORN_SUFFIX
-        earlier = tf.io.gfile.GFile(kept).read() if tf.io.gfile.exists(kept) else ""
+        earlier = ""
+        if tf.io.gfile.exists(kept):
+            with tf.io.gfile.GFile(kept) as file:
+                earlier = file.read()
         write_text(kept, earlier + torn + "\n")
         logging.warning("%s: its torn last line was moved to %s.", path, kept)
     rows.append(row)

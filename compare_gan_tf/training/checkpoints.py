@@ -112,10 +112,9 @@ def save(manager, model_dir, step):
         path = manager.save(checkpoint_number=step)
         if manager.directory == model_dir:
             remove_interrupted_saves(model_dir)
-    if manager.directory != model_dir:
-        tf.io.gfile.rmtree(manager.directory)
-        return None
-    return path
+            return path
+    tf.io.gfile.rmtree(manager.directory)
+    return None
 
 
 def restore(manager, model_dir):
