@@ -45,10 +45,8 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}; use --flag=value.")
     # TensorFlow loads only after the flags parse, so a flag typo fails fast.
-    from compare_gan_tf.data import DatasetError, DatasetNotFoundError
-    from compare_gan_tf.training.checkpoints import MissingCheckpointError, ModelDirError
-    from compare_gan_tf.training.config import ConfigError
-    from compare_gan_tf.training.faults import NonFiniteError, Preempted, WorkerLostError
+    from compare_gan_tf.errors import UserError
+    from compare_gan_tf.training.faults import Preempted
     from compare_gan_tf.training.run import run as run_schedules
 
     model_dir = _MODEL_DIR.value
@@ -67,15 +65,7 @@ def main(argv):
             flush=True,
         )
         return PREEMPTED_STATUS
-    except (
-        ModelDirError,
-        MissingCheckpointError,
-        NonFiniteError,
-        WorkerLostError,
-        ConfigError,
-        DatasetError,
-        DatasetNotFoundError,
-    ) as error:
+    except UserError as error:
         sys.exit(str(error))  # the message names the thing and the fix; no traceback
 
 

@@ -5,6 +5,7 @@ import dataclasses
 import tensorflow as tf
 
 from compare_gan_tf.checks import check_choice
+from compare_gan_tf.errors import UserError
 
 # Our split names. Each source maps them onto its own splits (TFDS "test", a slice of "train"...).
 SPLITS = ("train", "eval")
@@ -14,11 +15,11 @@ MIN_RESOLUTION = 4
 MAX_RESOLUTION = 1024
 
 
-class DatasetError(ValueError):
+class DatasetError(UserError, ValueError):
     """A dataset request that cannot be met: unknown name, bad split, resolution or batch size."""
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(UserError, FileNotFoundError):
     """The data is not where the request says: TFDS data not prepared, folder missing or empty."""
 
 

@@ -43,6 +43,8 @@ import dataclasses
 import json
 import tomllib
 
+from compare_gan_tf.errors import UserError
+
 SAMPLERS = ("random", "grid", "tpe", "gp")
 DIRECTIONS = ("maximize", "minimize")
 STUDY_KEYS = (
@@ -61,7 +63,7 @@ PARAMETER_KEYS = ("binding", "choices", "bindings", "low", "high", "log", "step"
 RESUMABLE_KEYS = ("trials", "heartbeat_seconds")
 
 
-class StudyFileError(ValueError):
+class StudyFileError(UserError, ValueError):
     """A study file that cannot be used; the message names the key and the fix."""
 
 

@@ -13,14 +13,15 @@ import os
 import tensorflow as tf
 from absl import logging
 
+from compare_gan_tf.errors import UserError
 from compare_gan_tf.training.sampling import prepare_sampling
 
 
-class ModelDirError(OSError):
+class ModelDirError(UserError, OSError):
     """A write in model_dir failed (full disk, no permission); earlier checkpoints are intact."""
 
 
-class MissingCheckpointError(FileNotFoundError):
+class MissingCheckpointError(UserError, FileNotFoundError):
     """A schedule that reads checkpoints found none in model_dir."""
 
 

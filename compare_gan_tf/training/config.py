@@ -4,11 +4,13 @@ import os
 
 import gin
 
+from compare_gan_tf.errors import UserError
+
 SHIPPED_CONFIGS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "gin_configs")
 DEFAULT_CONFIG = "digits_sndcgan.gin"
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A gin config or binding of the run is wrong; the message names it and the fix."""
 
 

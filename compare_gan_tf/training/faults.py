@@ -18,6 +18,7 @@ import tensorflow as tf
 from absl import logging
 
 from compare_gan_tf.checks import check_choice
+from compare_gan_tf.errors import UserError
 from compare_gan_tf.training.checkpoints import restore
 from compare_gan_tf.training.strategy import has_several_tasks
 
@@ -35,11 +36,11 @@ class Preempted(Exception):  # noqa: N818 (a clean stop, not an error)
         self.step = step
 
 
-class NonFiniteError(FloatingPointError):
+class NonFiniteError(UserError, FloatingPointError):
     """Training stopped on a non-finite loss; the message names the step, terms and fixes."""
 
 
-class WorkerLostError(RuntimeError):
+class WorkerLostError(UserError, RuntimeError):
     """A peer of a multi-worker run stopped; the run must be restarted on every worker."""
 
 

@@ -8,11 +8,12 @@ import tensorflow as tf
 from absl import logging
 
 from compare_gan_tf.checks import check_choice
+from compare_gan_tf.errors import UserError
 
 STRATEGIES = ("auto", "tpu", "mirrored", "multi_worker", "default")
 
 
-class StrategyError(RuntimeError):
+class StrategyError(UserError, RuntimeError):
     """The requested strategy cannot run on this machine."""
 
 
