@@ -1,4 +1,5 @@
-"""Installs compare_gan_tf and its dependencies (ranges that install together on Python 3.11)."""
+"""Installs compare_gan_tf and its dependencies (ranges that install together on Python 3.11 to
+3.13)."""
 
 import setuptools
 
@@ -6,7 +7,16 @@ setuptools.setup(
     name="compare_gan_tf",
     version="0.1.0",
     description="GAN research library on TensorFlow 2 and Keras 3.",
-    python_requires=">=3.11,<3.12",
+    license="Apache-2.0",
+    license_files=["LICENSE"],
+    # TensorFlow 2.21 publishes wheels for CPython 3.11 to 3.13 (CI installs on two of them).
+    python_requires=">=3.11",
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+    ],
     packages=setuptools.find_packages(include=["compare_gan_tf", "compare_gan_tf.*"]),
     package_data={
         "compare_gan_tf": [
@@ -16,6 +26,8 @@ setuptools.setup(
             "pretrained/*/*.pb",
             "pretrained/*/assets/*",
             "pretrained/*/variables/*",
+            # Its model card.
+            "pretrained/*.md",
         ]
     },
     install_requires=[
