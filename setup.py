@@ -34,8 +34,9 @@ setuptools.setup(
         "tensorflow>=2.21,<2.22",
         "keras>=3.10,<4",
         "tensorflow-hub>=0.16,<0.17",
-        # tensorflow-hub 0.16 imports pkg_resources, which setuptools 82 removed.
-        "setuptools<82",
+        # tensorflow-hub 0.16 imports pkg_resources: setuptools 82 removed it and 80.9 to 81 warn
+        # (UserWarning) on its import. Venvs of Python 3.12 and later come without setuptools.
+        "setuptools<80.9",
         "tensorflow-datasets>=4.9,<5",
         "gin-config>=0.5,<0.6",
         "absl-py>=2.1,<3",
