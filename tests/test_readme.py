@@ -24,3 +24,8 @@ def test_readme_opens_with_exactly_two_commands():
 def test_ci_runs_the_readme_test_command():
     ci_script = (ROOT / ".ci" / "run").read_text().splitlines()
     assert _readme_commands()[1] in ci_script
+
+
+def test_readme_commands_take_whichever_python3_the_machine_has():
+    # setup.py's python_requires is ">=3.11": no command may name a minor version.
+    assert all(command.startswith("python3 -m venv .venv && ") for command in _readme_commands())
