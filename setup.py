@@ -9,8 +9,9 @@ setuptools.setup(
     description="GAN research library on TensorFlow 2 and Keras 3.",
     license="Apache-2.0",
     license_files=["LICENSE"],
-    # TensorFlow 2.21 publishes wheels for CPython 3.11 to 3.13 (CI installs on two of them).
-    python_requires=">=3.11",
+    # TensorFlow 2.21 publishes wheels for CPython 3.11 to 3.13 and none for 3.14: the cap gives
+    # pip's clear "requires a different Python" instead of a failed search for tensorflow.
+    python_requires=">=3.11,<3.14",
     classifiers=[
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.11",

@@ -27,5 +27,5 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_readme_commands_take_whichever_python3_the_machine_has():
-    # setup.py's python_requires is ">=3.11": no command may name a minor version.
+    # setup.py accepts Python 3.11 to 3.13: no command may name one minor version.
     assert all(command.startswith("python3 -m venv .venv && ") for command in _readme_commands())
