@@ -172,3 +172,31 @@ def test_a_model_dir_without_checkpoints_has_nothing_to_sample(tmp_path):
 def test_a_folder_without_a_module_is_named(tmp_path):
     with pytest.raises(sample_files.SampleError, match=f"{tmp_path} holds no hub module"):
         sample_files.HubSampler(tmp_path)
+
+
+@pytest.mark.slow  # a second training run (about 35 s on 2 busy cores)
+def test_a_generator_of_points_writes_them_to_the_npz_only(tmp_path):
+    model_dir = str(tmp_path / "ring8")
+    bindings = [
+        "train.training_steps = 2",
+        "train.steps_per_loop = 2",
+        "train.save_checkpoints_steps = 2",
+        "train.sample_steps = 0",
+    ]
+    run.run(model_dir, ["gaussian_mixture_ring8.gin"], bindings, ["train"])
+    try:
+        sampler = sample_files.RunSampler(model_dir)
+        with pytest.raises(sample_files.SampleError, match="makes points, not images"):
+            sample_files.write_samples(sampler, tmp_path / "png", 5)
+        npz = str(tmp_path / "points.npz")
+        written = sample_files.write_samples(sampler, tmp_path / "png", 5, truncation=0.5, npz=npz)
+    finally:
+        gin.clear_config()
+    with np.load(npz) as arrays:
+        assert sorted(arrays) == ["points", "z"]
+        assert arrays["points"].shape == (5, 2) and np.isfinite(arrays["points"]).all()
+        assert np.abs(arrays["z"]).max() <= 0.5
+    assert written.paths == [] and not (tmp_path / "png").exists()
+    assert written.summary() == (
+        f"Wrote 5 samples of step 2 (newest: no checkpoint of this run has been scored) to {npz}."
+    )
