@@ -68,9 +68,8 @@ def class_labels(count, num_classes, classes=None):
             )
         return None
     classes = list(range(num_classes)) if classes is None else list(classes)
-    wrong = [c for c in classes if isinstance(c, bool) or not isinstance(c, int)]
-    wrong += [c for c in classes if c not in wrong and not 0 <= c < num_classes]
-    if wrong or not classes:
+    ids = all(isinstance(c, int) and not isinstance(c, bool) for c in classes)
+    if not classes or not ids or not all(0 <= c < num_classes for c in classes):
         raise SampleError(
             f"classes must be class ids in [0, {num_classes}), got {classes}; leave them out "
             "for all classes in turn."

@@ -8,6 +8,7 @@ import sys
 import gin
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 from scipy import stats
 
@@ -107,6 +108,19 @@ def test_the_same_seed_writes_identical_files_and_another_seed_does_not(run_samp
     )
     assert first == again
     assert all(a != b for a, b in zip(first, other))
+
+
+def test_files_go_through_tensorflows_filesystems(run_sampler):
+    """ram:// stands for gs:// and the other filesystems TensorFlow opens."""
+    written = sample_files.write_samples(run_sampler, "ram://sampled", 3, npz="ram://all.npz")
+    assert sorted(tf.io.gfile.listdir("ram://sampled")) == [
+        "000000_class0.png",
+        "000001_class1.png",
+        "000002_class2.png",
+    ]
+    with tf.io.gfile.GFile("ram://all.npz", "rb") as file, np.load(file) as arrays:
+        assert arrays["images"].shape == (3, 32, 32, 1)
+    assert written.folder == "ram://sampled"
 
 
 @pytest.mark.parametrize("truncation", [0.3, 1.0])
