@@ -29,7 +29,7 @@ from absl import app, flags
 
 from compare_gan_tf.commands import entry
 
-# sysexits.h's EX_TEMPFAIL ("try again later"): a job runner can tell a preemption from a failure.
+# The exit status of a preemption (sysexits.h's EX_TEMPFAIL), as every command uses it.
 PREEMPTED_STATUS = entry.PREEMPTED_STATUS
 
 _MODEL_DIR = flags.DEFINE_string(
