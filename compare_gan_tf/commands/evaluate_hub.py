@@ -42,8 +42,10 @@ def main(argv):
     from compare_gan_tf.metrics.evaluator import Evaluator
     from compare_gan_tf.metrics.results import append_result
     from compare_gan_tf.training.config import parse_gin
+    from compare_gan_tf.training.sample_files import load_generator_module
 
     parse_gin([], _GIN_BINDINGS.value)
+    load_generator_module(_MODULE.value)  # a missing or wrong module: one message
     dataset = _DATASET.value or module_dataset(_MODULE.value)
     extractor = _EXTRACTOR.value or ("digits_classifier" if dataset == "digits" else "inception")
     scores, settings = score_hub_module(

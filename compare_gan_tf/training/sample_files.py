@@ -39,6 +39,10 @@ class SampleError(UserError, ValueError):
     """A sampling request the generator cannot serve; the message names the setting and fix."""
 
 
+class ModuleError(UserError, ValueError):
+    """A path or handle that holds no generator module."""
+
+
 class SampleWriteError(UserError, OSError):
     """A sample file could not be written; the message names it."""
 
@@ -115,29 +119,35 @@ class RunSampler:
         return outputs, z.numpy()
 
 
+def load_generator_module(handle):
+    """hub.load(handle) after checking that a local or gs:// path holds a generator module;
+    ModuleError naming the path otherwise (other handles are hub's to resolve)."""
+    handle = os.fspath(handle)
+    is_path = "://" not in handle or handle.startswith("gs://")
+    if is_path and not tf.saved_model.contains_saved_model(handle):
+        raise ModuleError(
+            f"{handle} holds no hub module (no saved_model.pb); pass the generator's folder, "
+            "e.g. MODEL_DIR/hub/generator."
+        )
+    module = hub.load(handle)
+    if not hasattr(module, "sample"):
+        raise ModuleError(
+            f"{handle} is not a generator module (it has no `sample`); pass "
+            "MODEL_DIR/hub/generator, not the discriminator."
+        )
+    return module
+
+
 class HubSampler:
     """A generator module exported by this package (a path or hub handle)."""
 
     def __init__(self, handle):
-        handle = os.fspath(handle)
-        # A local or gs:// path must hold a SavedModel; other handles are hub's to resolve.
-        is_path = "://" not in handle or handle.startswith("gs://")
-        if is_path and not tf.saved_model.contains_saved_model(handle):
-            raise SampleError(
-                f"{handle} holds no hub module (no saved_model.pb); pass the generator's "
-                "folder, e.g. MODEL_DIR/hub/generator."
-            )
-        self._module = hub.load(handle)
-        if not hasattr(self._module, "sample"):
-            raise SampleError(
-                f"{handle} is not a generator module (it has no `sample`); pass "
-                "MODEL_DIR/hub/generator, not the discriminator."
-            )
+        self._module = load_generator_module(handle)
         self.num_classes = int(self._module.num_classes.numpy())
         self.points = int(self._module.resolution.numpy()) == 0
         self.step = int(self._module.step.numpy())
         self._channels = int(self._module.channels.numpy())
-        self.why = f"the module {handle}"
+        self.why = f"the module {os.fspath(handle)}"
 
     def draw(self, count, truncation, seed, labels):
         inputs = [

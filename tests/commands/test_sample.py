@@ -184,8 +184,14 @@ def test_a_model_dir_without_checkpoints_has_nothing_to_sample(tmp_path):
 
 
 def test_a_folder_without_a_module_is_named(tmp_path):
-    with pytest.raises(sample_files.SampleError, match=f"{tmp_path} holds no hub module"):
+    with pytest.raises(sample_files.ModuleError, match=f"{tmp_path} holds no hub module"):
         sample_files.HubSampler(tmp_path)
+
+
+def test_a_discriminator_module_is_not_taken_for_a_generator(tiny_run):
+    path = os.path.join(tiny_run, "hub", "discriminator")
+    with pytest.raises(sample_files.ModuleError, match="is not a generator module"):
+        sample_files.load_generator_module(path)
 
 
 @pytest.mark.slow  # a second training run (about 35 s on 2 busy cores)
