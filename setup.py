@@ -64,5 +64,12 @@ setuptools.setup(
         # CPU build, install torch first from PyTorch's CPU wheel index.
         "benchmarks": ["torch>=2.4", "torch-mimicry==0.1.16"],
     },
-    entry_points={"console_scripts": ["compare_gan_tf=compare_gan_tf.main:run"]},
+    entry_points={
+        "console_scripts": [
+            "compare_gan_tf=compare_gan_tf.main:run",
+            "compare_gan_tf-sample=compare_gan_tf.commands.sample:run",
+            "compare_gan_tf-study=compare_gan_tf.commands.study:run",
+            "compare_gan_tf-evaluate-hub=compare_gan_tf.commands.evaluate_hub:run",
+        ]
+    },
 )

@@ -9,17 +9,28 @@ on scikit-learn's handwritten digits at 32 px, scores each checkpoint (digits FI
 the generator as a TF-Hub module. The schedules are those of compare_gan_tf.training.run; a
 schedule without training reuses model_dir/config.gin unless --gin_config is given.
 
-Preemption: on SIGTERM, training finishes its current loop, saves a checkpoint, prints that it
-was preempted and exits with status 75 (EX_TEMPFAIL: retry); rerunning the command resumes.
-Errors a user can cause print one message, without a traceback, and exit with status 1.
-"""
+--list_configurables prints every gin configurable of the package (the first line of its
+docstring, its parameters and their defaults) and exits.
 
-import sys
+Exit statuses (shared by every compare_gan_tf command, see commands/entry.py):
+    0   done.
+    1   an error a user can fix (a bad gin binding, a missing file or checkpoint, a non-finite
+        loss...): one message naming it and the fix, without a traceback.
+    2   a usage error (unknown flag, bad flag value, unexpected argument, unknown schedule):
+        one line, reported before TensorFlow loads.
+    75  preempted: on SIGTERM, training finishes its current loop, saves a checkpoint, prints
+        that it was preempted and exits with EX_TEMPFAIL (retry); rerunning resumes.
+--debug prints the full traceback of any error; other exceptions (bugs) always show theirs. gin
+syntax errors in --gin_config or --gin_bindings are reported before TensorFlow loads; unknown
+names once the configurables are imported.
+"""
 
 from absl import app, flags
 
-# sysexits.h's EX_TEMPFAIL ("try again later"): a job runner can tell a preemption from a failure.
-PREEMPTED_STATUS = 75
+from compare_gan_tf.commands import entry
+
+# The exit status of a preemption (sysexits.h's EX_TEMPFAIL), as every command uses it.
+PREEMPTED_STATUS = entry.PREEMPTED_STATUS
 
 _MODEL_DIR = flags.DEFINE_string(
     "model_dir", "runs/default", "Directory for everything a run writes; a rerun resumes there."
@@ -37,40 +48,47 @@ _SCHEDULE = flags.DEFINE_list(
     "schedule",
     ["train_and_eval", "export"],
     "What to run, in order: train, eval, continuous_eval, train_and_eval, truncation_curve, "
-    "export.",
+    "export, sample.",
+)
+_LIST_CONFIGURABLES = flags.DEFINE_bool(
+    "list_configurables",
+    False,
+    "Print every gin configurable with its parameters and defaults, then exit.",
 )
 
 
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}; use --flag=value.")
-    # TensorFlow loads only after the flags parse, so a flag typo fails fast.
-    from compare_gan_tf.errors import UserError
-    from compare_gan_tf.training.faults import Preempted
+    if _LIST_CONFIGURABLES.value:
+        from compare_gan_tf.commands.configurables import print_configurables
+
+        print_configurables()
+        return 0
+    # Checks that need no TensorFlow come first, so a typo fails within a second or two.
+    from compare_gan_tf.commands.gin_syntax import check_gin_syntax
+    from compare_gan_tf.training.config import ConfigError
+    from compare_gan_tf.training.schedules import check_schedule
+
+    try:
+        schedule = check_schedule(_SCHEDULE.value)
+    except ConfigError as error:
+        raise app.UsageError(str(error)) from None
+    check_gin_syntax(_GIN_CONFIG.value or [], _GIN_BINDINGS.value)
     from compare_gan_tf.training.run import run as run_schedules
 
-    model_dir = _MODEL_DIR.value
-    try:
-        run_schedules(
-            model_dir,
-            _GIN_CONFIG.value,
-            _GIN_BINDINGS.value,
-            _SCHEDULE.value,
-            report=lambda line: print(line, flush=True),
-        )
-    except Preempted as preempted:
-        print(
-            f"Preempted (SIGTERM) at step {preempted.step}; its checkpoint is saved in "
-            f"{model_dir}. Rerun this command to resume.",
-            flush=True,
-        )
-        return PREEMPTED_STATUS
-    except UserError as error:
-        sys.exit(str(error))  # the message names the thing and the fix; no traceback
+    run_schedules(
+        _MODEL_DIR.value,
+        _GIN_CONFIG.value,
+        _GIN_BINDINGS.value,
+        schedule,
+        report=lambda line: print(line, flush=True),
+    )
+    return 0
 
 
 def run():
-    app.run(main)
+    entry.run(main, "compare_gan_tf")
 
 
 if __name__ == "__main__":

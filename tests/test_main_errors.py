@@ -4,6 +4,7 @@ import pytest
 from absl import flags
 
 from compare_gan_tf import main as cli
+from compare_gan_tf.commands import entry
 from compare_gan_tf.training import faults, run
 
 
@@ -14,16 +15,22 @@ def parsed_flags(tmp_path):
     flags.FLAGS.unparse_flags()
 
 
-def test_a_non_finite_stop_is_one_message_not_a_traceback(parsed_flags, monkeypatch):
+def _command():
+    return entry._guarded(cli.main, "compare_gan_tf")
+
+
+def test_a_non_finite_stop_is_one_message_not_a_traceback(parsed_flags, monkeypatch, capsys):
     def diverge(*args, **kwargs):
         raise faults.non_finite_error(["d_loss"], 3, str(parsed_flags))
 
     monkeypatch.setattr(run, "run", diverge)
     with pytest.raises(SystemExit) as exited:
-        cli.main(["compare_gan_tf"])
-    # sys.exit with a message prints it to stderr and exits with status 1.
-    assert str(exited.value.code).startswith("Non-finite d_loss at step 3; no checkpoint was")
-    assert 'train.on_non_finite = "rollback"' in str(exited.value.code)
+        _command()(["compare_gan_tf"])
+    assert exited.value.code == 1
+    error = capsys.readouterr().err
+    assert error.startswith("Non-finite d_loss at step 3; no checkpoint was")
+    assert 'train.on_non_finite = "rollback"' in error
+    assert "Traceback" not in error
 
 
 def test_a_bug_keeps_its_traceback(parsed_flags, monkeypatch):
@@ -32,4 +39,4 @@ def test_a_bug_keeps_its_traceback(parsed_flags, monkeypatch):
 
     monkeypatch.setattr(run, "run", bug)
     with pytest.raises(KeyError, match="an internal error"):
-        cli.main(["compare_gan_tf"])
+        _command()(["compare_gan_tf"])

@@ -5,8 +5,8 @@
     optuna_study = study.optimize(definition, "runs/study")  # run or continue; workers may share
     study.write_report(optuna_study, definition, "runs/study")  # results.csv, *.png, report.md
 
-The command line is tools/run_study.py. Names load lazily, so reading a study file does not
-import TensorFlow.
+The command line is compare_gan_tf-study (compare_gan_tf/commands/study.py). Names load
+lazily, so reading a study file does not import TensorFlow.
 """
 
 import importlib

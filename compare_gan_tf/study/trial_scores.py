@@ -1,7 +1,7 @@
 """Scorers: metric name -> function(experiment, model_dir) -> {score name: float}.
 
 A study file names one in [objective] metric. To add one, decorate a function here or in any
-module imported before the study runs (tools/run_study.py takes --import=MODULE for that):
+module imported before the study runs (compare_gan_tf-study takes --import=MODULE for that):
 
     @register_scorer("my_metric", worst={"my_score": 0.0})
     def my_metric(experiment, model_dir):

@@ -41,7 +41,7 @@ def _operative_config(model_dir):
         return file.read()
 
 
-def _chosen_checkpoint(model_dir, checkpoint):
+def chosen_checkpoint(model_dir, checkpoint):
     """(path, why) of the checkpoint to export: "best" or "newest"."""
     check_choice("export_checkpoint.checkpoint", checkpoint, CHOICES)
     newest = newest_checkpoint(model_dir, "export")
@@ -60,7 +60,7 @@ def export_checkpoint(model_dir, experiment=None, checkpoint="best"):
     `checkpoint`: "best" (the best-scoring one, see best.py; the newest when none is scored) or
     "newest". The metadata names the step and why it was chosen.
     """
-    path, why = _chosen_checkpoint(model_dir, checkpoint)
+    path, why = chosen_checkpoint(model_dir, checkpoint)
     experiment = experiment or Experiment()
     step = restore_for_sampling(experiment.gan, path)
     logging.info("Exporting step %d, the %s.", step, why)

@@ -6,8 +6,9 @@
 Schedules (Estimator's modes): train; eval (score every unscored checkpoint); continuous_eval
 (score checkpoints as they appear); train_and_eval (train, scoring each checkpoint as it is
 saved); truncation_curve (score the newest checkpoint across truncation thresholds); export (the
-newest checkpoint as hub modules in model_dir/hub). The command line, the study worker and the
-tools all start runs here.
+newest checkpoint as hub modules in model_dir/hub); sample (images of the best, else the
+newest, checkpoint as PNG files in model_dir/generated; see sample_files.py). The command line,
+the study worker and the tools all start runs here.
 """
 
 import dataclasses
@@ -15,11 +16,15 @@ import os
 
 import gin
 
-from compare_gan_tf.training import checkpoints, loop, publishing, scoring
-from compare_gan_tf.training.config import DEFAULT_CONFIG, ConfigError, parse_gin
+from compare_gan_tf.training import checkpoints, loop, publishing, sample_files, scoring
+from compare_gan_tf.training.config import DEFAULT_CONFIG, parse_gin
 
-SCHEDULES = ("train", "eval", "continuous_eval", "train_and_eval", "truncation_curve", "export")
-DEFAULT_SCHEDULE = ("train_and_eval", "export")
+# The names and their check live apart, so the command line checks them before TensorFlow loads.
+from compare_gan_tf.training.schedules import (  # noqa: F401 (SCHEDULES: part of this API)
+    DEFAULT_SCHEDULE,
+    SCHEDULES,
+    check_schedule,
+)
 
 
 @dataclasses.dataclass
@@ -32,20 +37,8 @@ class Outcome:
     experiment: object
 
 
-def check_schedule(schedule):
-    """The schedule as a list; ConfigError for an empty one or an unknown name."""
-    schedule = [schedule] if isinstance(schedule, str) else list(schedule)
-    unknown = [name for name in schedule if name not in SCHEDULES]
-    if unknown or not schedule:
-        raise ConfigError(
-            f"Unknown schedule {', '.join(unknown) or '(empty)'}; use a comma-separated list of "
-            f"{', '.join(SCHEDULES)}."
-        )
-    return schedule
-
-
 # Schedules that read the checkpoints already in model_dir (continuous_eval waits for them).
-_READERS = {"eval": "score", "truncation_curve": "score", "export": "export"}
+_READERS = {"eval": "score", "truncation_curve": "score", "export": "export", "sample": "sample"}
 
 
 def check_checkpoints(model_dir, schedule):
@@ -129,6 +122,11 @@ def _export(model_dir, experiment):
     return f"Exported the generator to {path} (load it with tensorflow_hub.load).", [], experiment
 
 
+def _sample(model_dir, experiment):
+    written = sample_files.sample_run(model_dir, experiment)
+    return written.summary(), [], written.experiment
+
+
 _RUNNERS = {
     "train": _train,
     "eval": _evaluate,
@@ -136,6 +134,7 @@ _RUNNERS = {
     "train_and_eval": _train_and_eval,
     "truncation_curve": _truncation_curve,
     "export": _export,
+    "sample": _sample,
 }
 
 

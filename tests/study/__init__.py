@@ -1,1 +1,1 @@
-"""Tests of compare_gan_tf.study and tools/run_study.py."""
+"""Tests of compare_gan_tf.study and the compare_gan_tf-study command."""

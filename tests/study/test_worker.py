@@ -13,12 +13,15 @@ import tensorflow as tf
 
 from compare_gan_tf.study import load_definition, optimize, results_table, write_report
 
-ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
-RUN_STUDY = os.path.join(ROOT, "tools", "run_study.py")
-
 
 def _start_worker(study_file, study_dir, *flags):
-    command = [sys.executable, RUN_STUDY, f"--study={study_file}", f"--study_dir={study_dir}"]
+    command = [
+        sys.executable,
+        "-m",
+        "compare_gan_tf.commands.study",
+        f"--study={study_file}",
+        f"--study_dir={study_dir}",
+    ]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
     return subprocess.Popen(
         [*command, *flags], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -1,17 +1,20 @@
-"""Runs or continues a study, or writes its analysis.
+"""compare_gan_tf-study: runs or continues a study, or writes its analysis.
 
-    python tools/run_study.py --study=studies/gaussian_mixtures.toml --study_dir=runs/mixtures
+    compare_gan_tf-study --study=studies/gaussian_mixtures.toml --study_dir=runs/mixtures
         [--trials=N] [--storage=URL] [--import=MODULE ...] [--analyze]
 
 Without --analyze it trains until the study holds its trials (the file's, or --trials); a rerun
-continues where it stopped, and several processes on the same --storage share the work. With
---analyze it writes results.csv, budget_<score>.png and report.md into --study_dir.
---import loads modules that register scorers (compare_gan_tf.study.trial_scores.register_scorer).
+continues where it stopped, and several processes on the same --storage share the work: each
+is one worker. With --analyze it writes results.csv, budget_<score>.png and report.md into
+--study_dir. --import loads modules that register scorers
+(compare_gan_tf.study.trial_scores.register_scorer). Exit statuses: see entry.py.
 """
 
 import importlib
 
 from absl import app, flags
+
+from compare_gan_tf.commands import entry
 
 _STUDY = flags.DEFINE_string("study", None, "The study file (TOML).", required=True)
 _STUDY_DIR = flags.DEFINE_string(
@@ -20,7 +23,9 @@ _STUDY_DIR = flags.DEFINE_string(
     "Directory for the trials, the default SQLite storage and the analysis.",
     required=True,
 )
-_TRIALS = flags.DEFINE_integer("trials", None, "Number of trials; overrides the study file's.")
+_TRIALS = flags.DEFINE_integer(
+    "trials", None, "Number of trials; overrides the study file's.", lower_bound=1
+)
 _STORAGE = flags.DEFINE_string(
     "storage", None, "SQLAlchemy URL of the Optuna storage; default: sqlite in --study_dir."
 )
@@ -31,31 +36,28 @@ _ANALYZE = flags.DEFINE_bool("analyze", False, "Write the table, plots and repor
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}; use --flag=value.")
-    if _TRIALS.value is not None and _TRIALS.value < 1:
-        raise app.UsageError(f"--trials must be >= 1, got {_TRIALS.value}.")
     from compare_gan_tf import study
 
-    try:
-        definition = study.load_definition(_STUDY.value)
-    except study.StudyFileError as error:
-        raise app.UsageError(str(error)) from None
+    definition = study.load_definition(_STUDY.value)
     for module in _IMPORT.value:
         importlib.import_module(module)
     if _ANALYZE.value:
         optuna_study = study.open_study(definition, _STUDY_DIR.value, _STORAGE.value)
         for path in study.write_report(optuna_study, definition, _STUDY_DIR.value):
             print(f"Wrote {path}.")
-        return
-    try:
-        optuna_study = study.optimize(definition, _STUDY_DIR.value, _STORAGE.value, _TRIALS.value)
-    except study.StudyFileError as error:
-        raise app.UsageError(str(error)) from None
+        return 0
+    optuna_study = study.optimize(definition, _STUDY_DIR.value, _STORAGE.value, _TRIALS.value)
     done = sum(trial.state.is_finished() for trial in optuna_study.get_trials(deepcopy=False))
     print(
         f"Study {definition.name!r}: {done} trials finished in {_STUDY_DIR.value}; "
         "--analyze writes the table, plots and report."
     )
+    return 0
+
+
+def run():
+    entry.run(main, "compare_gan_tf-study")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run()

@@ -1,0 +1,78 @@
+"""The entry wrapper that every command runs through: absl's app.run with exit statuses.
+
+    0   done.
+    1   an error a user can fix (compare_gan_tf.errors.UserError): its message, no traceback.
+    2   a usage error (unknown flag, bad flag value, unexpected argument, unknown schedule): one
+        line naming it, and where the help is; no help dump.
+    75  preempted (SIGTERM; sysexits.h's EX_TEMPFAIL): the checkpoint is saved, rerun to resume.
+Any other exception is a bug and keeps its traceback (status 1). `--debug` prints the traceback
+in every case. This module imports nothing heavy, so a bad flag fails before TensorFlow loads.
+"""
+
+import sys
+import traceback
+
+from absl import app, flags
+
+from compare_gan_tf.errors import UserError
+
+USER_ERROR_STATUS = 1
+USAGE_STATUS = 2
+PREEMPTED_STATUS = 75
+
+_DEBUG = flags.DEFINE_bool(
+    "debug", False, "Print the full traceback of any error, for a bug report."
+)
+
+
+def run(main, name):
+    """Runs `main(argv)` as the command `name` (used in messages), with the statuses above."""
+    app.run(_guarded(main, name), flags_parser=lambda argv: _parse_flags(argv, name))
+
+
+def _parse_flags(argv, name):
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        # --debug itself may not have been parsed yet, so look for it in the raw arguments.
+        _fail(USAGE_STATUS, _usage_line(name, error), debug="--debug" in argv)
+
+
+def _guarded(main, name):
+    """`main` with the package's errors turned into their messages and exit statuses."""
+
+    def guarded(argv):
+        try:
+            return main(argv)
+        except app.UsageError as error:
+            _fail(USAGE_STATUS, _usage_line(name, error))
+        except UserError as error:
+            _fail(USER_ERROR_STATUS, str(error))
+        except Exception as error:
+            if not _is_preemption(error):
+                raise  # a bug: the traceback is what a report needs
+            if _DEBUG.value:
+                traceback.print_exc()
+            print(error, flush=True)
+            sys.exit(PREEMPTED_STATUS)
+
+    return guarded
+
+
+def _is_preemption(error):
+    # Only training raises Preempted, and training has imported its module; looking it up here
+    # keeps TensorFlow out of commands that fail before they train.
+    faults = sys.modules.get("compare_gan_tf.training.faults")
+    return faults is not None and isinstance(error, faults.Preempted)
+
+
+def _usage_line(name, error):
+    message = " ".join(str(error).split())
+    return f"{name}: {message} (see {name} --help)"
+
+
+def _fail(status, message, debug=None):
+    if _DEBUG.value if debug is None else debug:
+        traceback.print_exc()
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(status)

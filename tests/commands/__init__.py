@@ -1,0 +1,1 @@
+"""Tests of the console commands and their shared entry point."""
