@@ -9,7 +9,6 @@ seeds come from a `seed` argument, so a curve can be reproduced.
 
 import dataclasses
 
-
 import numpy as np
 from sklearn.cluster import MiniBatchKMeans
 

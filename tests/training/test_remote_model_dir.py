@@ -77,7 +77,7 @@ def test_train_eval_export_write_only_to_ram(empty_cwd):
     assert json.loads(module.metadata.numpy())["step"] == best["step"]
     images = module(tf.zeros([3, 8]), tf.constant([0, 1, 2]))["generated"].numpy()
     assert images.shape == (3, 32, 32, 3)
-    assert 0.0 <= images.min() and images.max() <= 1.0
+    assert images.min() >= 0.0 and images.max() <= 1.0
 
     # A second export replaces the module (moved aside and back file by file on ram://).
     run(model_dir, gin_bindings=["export_checkpoint.checkpoint = 'newest'"], schedule=["export"])
