@@ -1,12 +1,62 @@
 """File writing shared across the package, through tf.io.gfile so any TF filesystem works.
 
 Local paths, gs://, ram:// and the rest: whatever TensorFlow can open, these helpers can write.
+os.path.join keeps "ram://bucket/run" intact, but os.path.dirname, abspath and makedirs do not
+(they make "ram:" a local folder): use `parent` and `tf.io.gfile.makedirs` on run paths.
 """
 
+import io
 import os
 import uuid
 
 import tensorflow as tf
+
+
+def is_local(path):
+    """Whether `path` is on the local disk (no "scheme://" prefix such as gs:// or ram://)."""
+    return "://" not in os.fspath(path)
+
+
+def parent(path):
+    """The folder holding `path` ("" for a bare name); keeps the "//" of "gs://bucket/x"."""
+    # Split at the last "/" by hand: os.path.dirname("ram://name") gives "ram:".
+    directory, _, _ = os.fspath(path).rpartition("/")
+    return directory + "/" if directory.endswith(":/") else directory
+
+
+def write_file(path, data):
+    """Creates the folder of `path` if needed and writes `data` (bytes or str) atomically."""
+    directory = parent(path)
+    if directory and not directory.endswith("://"):
+        tf.io.gfile.makedirs(directory)
+    return write_atomically(path, data)
+
+
+def write_figure(figure, path, dpi=100):
+    """Writes a matplotlib figure as a PNG to `path` on any TF filesystem, atomically."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return write_file(path, buffer.getvalue())
+
+
+def move_directory(source, target):
+    """Moves the folder `source` to `target` (which must not exist).
+
+    One rename on the local disk, so atomic there. Elsewhere file by file, deepest folders
+    first (a SavedModel's saved_model.pb arrives last), then `source` is deleted: object stores
+    (gs://) have no folder rename, and ram:// renames only the folder's own entry, losing its
+    files.
+    """
+    source, target = os.fspath(source), os.fspath(target)
+    if is_local(source) and is_local(target):
+        tf.io.gfile.rename(source, target)
+        return
+    for directory, _, names in tf.io.gfile.walk(source, topdown=False):
+        copied = target + directory[len(source) :]
+        tf.io.gfile.makedirs(copied)
+        for name in names:
+            tf.io.gfile.copy(f"{directory}/{name}", f"{copied}/{name}")
+    tf.io.gfile.rmtree(source)
 
 
 def write_atomically(path, data):
@@ -26,7 +76,7 @@ def write_atomically(path, data):
     try:
         with tf.io.gfile.GFile(temporary, "w" if isinstance(data, str) else "wb") as file:
             file.write(data)
-        if "://" not in temporary:
+        if is_local(temporary):
             _sync(temporary)
         tf.io.gfile.rename(temporary, target, overwrite=True)
     except BaseException as error:

@@ -7,7 +7,14 @@ import uuid
 import pytest
 import tensorflow as tf
 
-from compare_gan_tf.files import write_atomically
+from compare_gan_tf.files import (
+    is_local,
+    move_directory,
+    parent,
+    write_atomically,
+    write_figure,
+    write_file,
+)
 
 
 @pytest.fixture
@@ -135,3 +142,49 @@ def test_ram_filesystem_failure_keeps_the_old_content(monkeypatch):
     with tf.io.gfile.GFile(path, "rb") as file:
         assert file.read() == b"old"
     assert tf.io.gfile.listdir(directory) == ["grid.png"]
+
+
+def test_parent_keeps_the_scheme_of_remote_paths():
+    assert parent("gs://bucket/run/eval/results.jsonl") == "gs://bucket/run/eval"
+    assert parent("ram://run") == "ram://"
+    assert parent("runs/digits/config.gin") == "runs/digits"
+    assert parent("config.gin") == ""
+    assert is_local("runs/digits") and is_local("/tmp/x")
+    assert not is_local("gs://bucket/run") and not is_local("ram://run")
+
+
+def test_write_file_makes_the_folders_on_ram(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    root = f"ram://{uuid.uuid4().hex}"
+    write_file(f"{root}/a/b/notes.txt", "text")
+    write_file(f"{root}/top.bin", b"\x00")
+    with tf.io.gfile.GFile(f"{root}/a/b/notes.txt") as file:
+        assert file.read() == "text"
+    assert sorted(tf.io.gfile.listdir(root)) == ["a", "top.bin"]
+    assert os.listdir(tmp_path) == []
+
+
+def test_write_figure_writes_the_png_bytes_savefig_gives(tmp_path):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(1, 1))
+    figure.add_subplot().plot([0, 1], [1, 0])
+    local = tmp_path / "local.png"
+    figure.savefig(local, format="png", dpi=50)
+    remote = f"ram://{uuid.uuid4().hex}/plots/curve.png"
+    assert write_figure(figure, remote, dpi=50) == remote
+    with tf.io.gfile.GFile(remote, "rb") as file:
+        assert file.read() == local.read_bytes()
+
+
+@pytest.mark.parametrize("scheme", ["local", "ram"])
+def test_move_directory_keeps_every_file(tmp_path, scheme):
+    root = str(tmp_path) if scheme == "local" else f"ram://{uuid.uuid4().hex}"
+    files = {"saved_model.pb": b"graph", "variables/variables.index": b"index", "assets/a": b"a"}
+    for name, data in files.items():
+        write_file(f"{root}/workspace/module/{name}", data)
+    move_directory(f"{root}/workspace/module", f"{root}/module")
+    for name, data in files.items():
+        with tf.io.gfile.GFile(f"{root}/module/{name}", "rb") as file:
+            assert file.read() == data
+    assert tf.io.gfile.listdir(f"{root}/workspace") == []

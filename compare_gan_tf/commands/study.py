@@ -20,14 +20,17 @@ _STUDY = flags.DEFINE_string("study", None, "The study file (TOML).", required=T
 _STUDY_DIR = flags.DEFINE_string(
     "study_dir",
     None,
-    "Directory for the trials, the default SQLite storage and the analysis.",
+    "Directory for the trials, the default storage and the analysis (local or gs://).",
     required=True,
 )
 _TRIALS = flags.DEFINE_integer(
     "trials", None, "Number of trials; overrides the study file's.", lower_bound=1
 )
 _STORAGE = flags.DEFINE_string(
-    "storage", None, "SQLAlchemy URL of the Optuna storage; default: sqlite in --study_dir."
+    "storage",
+    None,
+    "SQLAlchemy URL of the Optuna storage; default: SQLite in a local --study_dir, a one-worker "
+    "journal file in a gs:// one.",
 )
 _IMPORT = flags.DEFINE_multi_string("import", [], "Modules to import before running (scorers).")
 _ANALYZE = flags.DEFINE_bool("analyze", False, "Write the table, plots and report; train nothing.")

@@ -32,12 +32,13 @@ import tensorflow as tf
 import tensorflow_hub as hub
 
 from compare_gan_tf.architectures.latents import check_z_prior, sample_z
-from compare_gan_tf.files import plain_json_value
+from compare_gan_tf.files import move_directory, plain_json_value
 from compare_gan_tf.layers.normalization import batch_norm_layers
 
 METADATA_FILE = "metadata.json"
 # A killed export leaves its workspace behind under this name; the next export to the same path
-# removes it.
+# removes it. Both are hidden siblings ".<name><mark><id>": on ram:// a name that merely begins
+# with the module's path would count as inside it.
 _WORKSPACE_MARK = ".incomplete-export-"
 _REPLACED_MARK = ".replaced-export-"
 # The truncation thresholds whose standing statistics a generator module keeps for `sample`.
@@ -384,9 +385,10 @@ def _save_atomically(module, signatures, info, path):
     """Saves into a workspace next to `path`, then renames the finished module into place.
 
     A crash leaves `path` as it was; a module already there is replaced by two renames after the
-    new one is complete. Atomic on a local filesystem; object stores (gs://) copy instead.
+    new one is complete. Atomic on a local filesystem; elsewhere (gs://, ram://) the files are
+    copied, saved_model.pb last, so a crash midway leaves a folder that loads as no module.
     """
-    workspace = f"{path}{_WORKSPACE_MARK}{uuid.uuid4().hex}"
+    workspace = f"{_sibling(path, _WORKSPACE_MARK)}{uuid.uuid4().hex}"
     tf.io.gfile.makedirs(workspace)
     try:
         metadata_file = os.path.join(workspace, METADATA_FILE)
@@ -419,22 +421,31 @@ def _prepare_target(path):
 
 def _remove_leftovers(path):
     """Killed exports' workspaces go; a module one had moved aside returns to a free `path`."""
-    for workspace in tf.io.gfile.glob(f"{path}{_WORKSPACE_MARK}*"):
+    for workspace in tf.io.gfile.glob(f"{_sibling(path, _WORKSPACE_MARK)}*"):
         tf.io.gfile.rmtree(workspace)
-    for replaced in tf.io.gfile.glob(f"{path}{_REPLACED_MARK}*"):
-        if tf.io.gfile.exists(path):
+    for replaced in tf.io.gfile.glob(f"{_sibling(path, _REPLACED_MARK)}*"):
+        if tf.saved_model.contains_saved_model(path):
             tf.io.gfile.rmtree(replaced)
-        else:
-            tf.io.gfile.rename(replaced, path)
+            continue
+        if tf.io.gfile.glob(path):  # a copy into place that stopped midway (not local disks)
+            tf.io.gfile.rmtree(path)
+        move_directory(replaced, path)
+
+
+def _sibling(path, mark):
+    """The prefix of the hidden folders next to `path`: "<folder>/.<name><mark>"."""
+    directory, slash, name = path.rpartition("/")
+    return f"{directory}{slash}.{name}{mark}"
 
 
 def _move_into_place(saved, path):
-    if not tf.io.gfile.exists(path):
-        tf.io.gfile.rename(saved, path)
+    # _prepare_target left a module at `path` or nothing.
+    if not tf.saved_model.contains_saved_model(path):
+        move_directory(saved, path)
         return
-    replaced = f"{path}{_REPLACED_MARK}{uuid.uuid4().hex}"
-    tf.io.gfile.rename(path, replaced)
-    tf.io.gfile.rename(saved, path)
+    replaced = f"{_sibling(path, _REPLACED_MARK)}{uuid.uuid4().hex}"
+    move_directory(path, replaced)
+    move_directory(saved, path)
     tf.io.gfile.rmtree(replaced)
 
 

@@ -8,11 +8,11 @@ seeds come from a `seed` argument, so a curve can be reproduced.
 """
 
 import dataclasses
-import os
 
 import numpy as np
 from sklearn.cluster import MiniBatchKMeans
 
+from compare_gan_tf.files import write_figure
 from compare_gan_tf.metrics._common import check_features, check_positive_int, check_same_dim
 
 
@@ -222,7 +222,5 @@ def plot_prd(curves, out_path, labels=None, legend_loc="lower left", dpi=300):
     if labels is not None:
         axes.legend(loc=legend_loc)
     figure.tight_layout()
-    directory = os.path.dirname(os.path.abspath(out_path))
-    os.makedirs(directory, exist_ok=True)
-    figure.savefig(out_path, dpi=dpi)
+    write_figure(figure, out_path, dpi=dpi)
     return out_path

@@ -6,7 +6,7 @@ import os
 import tensorflow as tf
 from absl import logging
 
-from compare_gan_tf.files import write_atomically
+from compare_gan_tf.files import write_file
 
 # Where append_result keeps a torn last line it drops from a results file.
 TORN_SUFFIX = ".torn"
@@ -71,7 +71,4 @@ def write_json(path, value):
 def write_text(path, text):
     """Writes `text` next to `path` and renames it into place: a crash leaves the old file or
     the new one, never a torn one."""
-    directory = os.path.dirname(os.fspath(path))
-    if directory:
-        tf.io.gfile.makedirs(directory)
-    write_atomically(path, text)
+    write_file(path, text)

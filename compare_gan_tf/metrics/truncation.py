@@ -1,6 +1,6 @@
 """Truncation curves: scores against the truncation threshold (BigGAN's variety-fidelity trade)."""
 
-import os
+from compare_gan_tf.files import write_figure
 
 # Scores plotted against the threshold, with the direction that is better.
 CURVE_SCORES = {
@@ -38,6 +38,5 @@ def plot_truncation_curve(rows, path, title=None):
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    figure.savefig(path, dpi=120)
+    write_figure(figure, path, dpi=120)
     pyplot.close(figure)

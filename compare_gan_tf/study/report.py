@@ -1,4 +1,5 @@
-"""Writes a study's analysis into its directory: results.csv, budget_<score>.png, report.md."""
+"""Writes a study's analysis into its directory: results.csv, budget_<score>.png, report.md;
+through tf.io.gfile, so the directory may be on gs://."""
 
 import math
 import os
@@ -8,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from compare_gan_tf.files import write_figure, write_file
 from compare_gan_tf.study.analysis import budget_curves, results_table, setting_scores
 from compare_gan_tf.study.trial_scores import SCORERS
 
@@ -35,7 +37,7 @@ def plot_budget_curves(curves, score, direction, path):
     axes.set_title(f"Best {score} within a budget of k settings (95% bootstrap band)")
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small", ncols=2)
-    figure.savefig(path, dpi=120)
+    write_figure(figure, path, dpi=120)
 
 
 def _cell(value):
@@ -101,7 +103,7 @@ def write_report(study, definition, study_dir):
     """Writes results.csv, one budget_<score>.png per reported score, report.md; returns paths."""
     table = results_table(study, definition.method)
     paths = [os.path.join(study_dir, "results.csv")]
-    table.to_csv(paths[0], index=False)
+    write_file(paths[0], table.to_csv(index=False))
     counts = table["state"].value_counts() if not table.empty else pd.Series(dtype=int)
     lines = [
         f"# Study {definition.name}",
@@ -134,6 +136,5 @@ def write_report(study, definition, study_dir):
         markdown_table(_top_settings(table, definition)),
     ]
     report = os.path.join(study_dir, "report.md")
-    with open(report, "w", encoding="utf-8") as file:
-        file.write("\n".join(lines) + "\n")
+    write_file(report, "\n".join(lines) + "\n")
     return paths + [report]

@@ -1,8 +1,11 @@
-"""Opens a study's Optuna storage: SQLite in the study directory, or any SQLAlchemy URL.
+"""Opens a study's Optuna storage: SQLite in a local study directory, an Optuna journal file in
+one elsewhere (gs://, ram://; see journal.py), or any SQLAlchemy URL.
 
-Trials report a heartbeat every `heartbeat_seconds`; a RUNNING trial silent for twice that
-(its process was killed) is marked FAIL by the next worker and re-enqueued with the same
-parameters, up to MAX_RETRIES times (Optuna's RetryHeartbeatStaleTrialCallback).
+Trials report a heartbeat every `heartbeat_seconds` (database storages); a RUNNING trial silent
+for twice that (its process was killed) is marked FAIL by the next worker and re-enqueued with
+the same parameters, up to MAX_RETRIES times (Optuna's RetryHeartbeatStaleTrialCallback). The
+journal has no heartbeats but only one worker, so a trial it finds RUNNING when the worker
+starts was left by a dead one, and is failed and retried the same way.
 """
 
 import os
@@ -11,8 +14,11 @@ import warnings
 
 import optuna
 import sqlalchemy
+import tensorflow as tf
 
+from compare_gan_tf.files import is_local
 from compare_gan_tf.study.definition import StudyFileError
+from compare_gan_tf.study.journal import FileJournalStorage
 from compare_gan_tf.study.samplers import make_sampler
 
 DATABASE_NAME = "study.db"
@@ -24,8 +30,23 @@ SCHEMA_ATTEMPTS = 5
 
 
 def default_storage_url(study_dir):
-    """The SQLite file a study keeps in its directory."""
+    """The SQLite file a study keeps in its (local) directory."""
     return f"sqlite:///{os.path.abspath(os.path.join(study_dir, DATABASE_NAME))}"
+
+
+def retry_orphaned_trials(study):
+    """Fails and re-enqueues the trials a study file journal holds as RUNNING: with one worker
+    per journal, the worker that ran them is dead. Database storages use heartbeats instead."""
+    storage = study._storage
+    if not isinstance(storage, FileJournalStorage):
+        return
+    with warnings.catch_warnings():
+        # Marked experimental in Optuna 4.9, as in make_storage.
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRIES)
+        for trial in study.get_trials(states=(optuna.trial.TrialState.RUNNING,)):
+            storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+            retry(study, storage.get_trial(trial._trial_id))
 
 
 def make_storage(url, heartbeat_seconds):
@@ -53,11 +74,14 @@ def open_study(definition, study_dir, storage_url=None):
     The definition is stored with the study; reopening it with a file that changes what a trial
     means (anything but trials and heartbeat_seconds) is refused.
     """
-    os.makedirs(study_dir, exist_ok=True)
-    url = storage_url or default_storage_url(study_dir)
+    tf.io.gfile.makedirs(study_dir)
     for attempt in range(SCHEMA_ATTEMPTS):
         try:
-            storage = make_storage(url, definition.heartbeat_seconds)
+            if storage_url or is_local(study_dir):
+                url = storage_url or default_storage_url(study_dir)
+                storage = make_storage(url, definition.heartbeat_seconds)
+            else:
+                storage = FileJournalStorage(study_dir)
             study = optuna.create_study(
                 storage=storage,
                 sampler=make_sampler(definition),

@@ -13,7 +13,7 @@ import gin
 import optuna
 
 from compare_gan_tf.study.definition import StudyFileError
-from compare_gan_tf.study.storage import open_study
+from compare_gan_tf.study.storage import open_study, retry_orphaned_trials
 from compare_gan_tf.study.trial import TrialObjective
 from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.run import configure
@@ -50,6 +50,7 @@ def optimize(definition, study_dir, storage_url=None, trials=None):
     target = definition.trials if trials is None else trials
     check_bindings(definition)
     study = open_study(definition, study_dir, storage_url)
+    retry_orphaned_trials(study)
     objective = TrialObjective(definition, study_dir)
     while True:
         _fail_dead_trials(study)

@@ -3,11 +3,16 @@
 import os
 
 import gin
+import tensorflow as tf
 
 from compare_gan_tf.errors import UserError
+from compare_gan_tf.files import is_local
 
 SHIPPED_CONFIGS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "gin_configs")
 DEFAULT_CONFIG = "digits_sndcgan.gin"
+
+# gin opens the includes of config files through tf.io.gfile too, so they may be on gs://.
+gin.config.register_file_reader(tf.io.gfile.GFile, tf.io.gfile.exists)
 
 
 class ConfigError(UserError, ValueError):
@@ -21,7 +26,7 @@ def shipped_configs():
 
 def find_config(name):
     """The path of a gin config given as a path or as the name of a shipped one."""
-    if os.path.isfile(name):
+    if tf.io.gfile.exists(name) and not tf.io.gfile.isdir(name):
         return name
     shipped = os.path.join(SHIPPED_CONFIGS, name)
     if os.path.isfile(shipped):
@@ -36,12 +41,24 @@ def parse_gin(configs, bindings):
     """Parses the configs (paths or shipped names) and then the bindings, into gin's state."""
     paths = [find_config(name) for name in configs]
     try:
-        gin.parse_config_files_and_bindings(paths, bindings)
+        for path in paths:
+            _parse_config_file(path)
+        gin.parse_config(bindings)
+        gin.finalize()
     except (ValueError, KeyError, NameError, TypeError, SyntaxError) as error:
         raise ConfigError(
             f"Bad gin configuration ({type(error).__name__}): {error}. Check the names against "
             "the files in gin_configs/ and the docstrings of the configurables."
         ) from None
+
+
+def _parse_config_file(path):
+    if is_local(path):
+        gin.parse_config_file(path)
+        return
+    # Read here: gin's readers would log "Path not found" for gs:// before trying tf.io.gfile.
+    with tf.io.gfile.GFile(path) as file:
+        gin.parse_config(file.read())
 
 
 def bound_value(binding):

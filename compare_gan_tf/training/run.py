@@ -15,6 +15,7 @@ import dataclasses
 import os
 
 import gin
+import tensorflow as tf
 
 from compare_gan_tf.training import checkpoints, loop, publishing, sample_files, scoring
 from compare_gan_tf.training.config import DEFAULT_CONFIG, parse_gin
@@ -55,7 +56,7 @@ def check_checkpoints(model_dir, schedule):
 def default_configs(model_dir, schedule):
     """The run's own config.gin when the schedule only reads an earlier run, else the default."""
     saved = os.path.join(model_dir, "config.gin")
-    if not any("train" in name for name in schedule) and os.path.isfile(saved):
+    if not any("train" in name for name in schedule) and tf.io.gfile.exists(saved):
         return [saved]
     return [DEFAULT_CONFIG]
 

@@ -354,8 +354,8 @@ def test_crash_leaves_no_module_where_there_was_none(tmp_path, monkeypatch):
 def test_export_replaces_a_module_and_cleans_up_after_killed_exports(exported, tmp_path):
     target = _copy_module(exported, tmp_path, "module")
     # What `kill -9` during an earlier export left: a workspace, and a module moved aside.
-    os.makedirs(tmp_path / "module.incomplete-export-1234abcd" / "module")
-    _copy_module(exported, tmp_path, "module.replaced-export-5678")
+    os.makedirs(tmp_path / ".module.incomplete-export-1234abcd" / "module")
+    _copy_module(exported, tmp_path, ".module.replaced-export-5678")
     generator = _small_generator()
     export_generator(generator, target)
     assert _dir_names(tmp_path) == ["module"]
@@ -368,7 +368,7 @@ def test_export_replaces_a_module_and_cleans_up_after_killed_exports(exported, t
 
 
 def test_a_module_moved_aside_by_a_killed_export_is_restored(exported, tmp_path):
-    _copy_module(exported, tmp_path, "module.replaced-export-5678")
+    _copy_module(exported, tmp_path, ".module.replaced-export-5678")
     with pytest.raises(ValueError, match="disagrees"):
         export_generator(exported["unconditional"], tmp_path / "module", num_classes=3)
     assert _dir_names(tmp_path) == ["module"]
