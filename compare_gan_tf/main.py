@@ -45,6 +45,10 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}; use --flag=value.")
     # TensorFlow loads only after the flags parse, so a flag typo fails fast.
+    from compare_gan_tf import console
+
+    console.quiet_logging(verbosity_set=flags.FLAGS["verbosity"].present)
+    console.import_tensorflow()
     from compare_gan_tf.errors import UserError
     from compare_gan_tf.training.faults import Preempted
     from compare_gan_tf.training.run import run as run_schedules

@@ -8,7 +8,7 @@ import tensorflow as tf
 from PIL import Image
 
 from compare_gan_tf.data.gaussian_mixtures import GRID25, RING8
-from compare_gan_tf.training.samples import save_scatter_plot
+from compare_gan_tf.training.samples import SCATTER_AXES, save_scatter_plot
 
 SIZE = 200
 
@@ -20,10 +20,11 @@ def _pixels(path):
 
 
 def _pixel(point, limits, size=SIZE):
-    """(row, column) of a data point: the axes fill the picture, y grows upwards."""
+    """(row, column) of a data point: the axes sit at SCATTER_AXES, y grows upwards."""
     low, high = limits
-    column = (point[0] - low) / (high - low) * size
-    row = (high - point[1]) / (high - low) * size
+    left, bottom, width, height = SCATTER_AXES
+    column = (left + (point[0] - low) / (high - low) * width) * size
+    row = (1 - bottom - (point[1] - low) / (high - low) * height) * size
     return int(row), int(column)
 
 
