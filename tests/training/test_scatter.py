@@ -105,3 +105,21 @@ def test_bad_shapes_raise_before_writing(tmp_path):
     with pytest.raises(ValueError, match="low < high"):
         save_scatter_plot(np.zeros((4, 2)), tmp_path / "bad.png", limits=(1.0, 1.0))
     assert not list(tmp_path.iterdir())
+
+
+def test_the_scatter_plot_goes_to_tensorboard_as_one_image(tmp_path):
+    from compare_gan_tf.data import dataset_info
+    from compare_gan_tf.training.data_kinds import data_kind
+
+    kind = data_kind(dataset_info("ring8"))
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default(step=3):
+        kind.summarize_samples(np.asarray(RING8.centres))
+    writer.close()
+    images = []
+    for path in tmp_path.iterdir():
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                width, height, *pictures = tf.make_ndarray(value.tensor)
+                images.append((value.tag, event.step, int(width), int(height), len(pictures)))
+    assert images == [("samples", 3, 480, 480, 1)]
