@@ -1,6 +1,10 @@
 """compare_gan_tf: GAN research library on TensorFlow 2 and Keras 3."""
 
+from compare_gan_tf.console import import_tensorflow, silence_tensorflow_cpp_logs
+
 __version__ = "0.1.0"
+
+silence_tensorflow_cpp_logs()  # before anything imports TensorFlow
 
 
 def run(model_dir, gin_configs=None, gin_bindings=(), schedule=("train_and_eval", "export")):
@@ -8,6 +12,7 @@ def run(model_dir, gin_configs=None, gin_bindings=(), schedule=("train_and_eval"
 
     Imported on first use, so `import compare_gan_tf` does not load TensorFlow.
     """
+    import_tensorflow()
     from compare_gan_tf.training.run import run as run_schedules
 
     return run_schedules(model_dir, gin_configs, gin_bindings, schedule)

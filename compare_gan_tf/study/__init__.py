@@ -21,7 +21,7 @@ _MODULES = {
         "parse_definition",
     ),
     "worker": ("check_bindings", "optimize"),
-    "report": ("plot_budget_curves", "write_report"),
+    "report": ("plot_budget_curves", "write_budget_plots", "write_report"),
     "trial_scores": ("SCORERS", "get_scorer", "register_scorer"),
     "storage": ("default_storage_url", "open_study"),
 }

@@ -14,30 +14,75 @@ from compare_gan_tf.study.analysis import budget_curves, results_table, setting_
 from compare_gan_tf.study.trial_scores import SCORERS
 
 TOP_SETTINGS = 10
+# Ten colours, nine markers (one fewer, so index i gets a unique pair up to 90 methods), and
+# line styles for more first parts than colours.
+COLOURS = matplotlib.colormaps["tab10"].colors
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<")
 LINE_STYLES = ("-", "--", ":", "-.")
 
 
+def method_styles(methods):
+    """{method: plot style}: every method a distinct colour-and-marker pair.
+
+    Methods named "a / b" (one value per method parameter) take their colour from `a` and their
+    marker from the rest, so a loss reads as a colour and a penalty as a marker.
+    """
+    methods = sorted(methods)
+    parts = [method.split(" / ", 1) for method in methods]
+    if len(methods) > 1 and all(len(part) == 2 for part in parts):
+        firsts = sorted({part[0] for part in parts})
+        rests = sorted({part[1] for part in parts})
+        keys = [(firsts.index(first), rests.index(rest)) for first, rest in parts]
+    else:
+        keys = [(index, index) for index in range(len(methods))]
+    return {
+        method: dict(
+            color=COLOURS[colour % len(COLOURS)],
+            marker=MARKERS[marker % len(MARKERS)],
+            linestyle=LINE_STYLES[colour // len(COLOURS) % len(LINE_STYLES)],
+        )
+        for method, (colour, marker) in zip(methods, keys)
+    }
+
+
 def plot_budget_curves(curves, score, direction, path):
-    """One line per method (expected best score vs budget k) with its bootstrap band, as PNG."""
+    """One line per method (expected best score vs budget k) with its bootstrap band, as PNG;
+    the legend sits right of the axes, outside the data. Returns the figure."""
     # A bare Figure draws with the Agg canvas and touches no pyplot state.
-    figure = Figure(figsize=(7, 4.5), layout="constrained")
+    figure = Figure(figsize=(9, 4.8), layout="constrained")
     axes = figure.subplots()
-    # 20 colours, then a new line style, so no two of up to 80 methods look alike.
-    colours = matplotlib.colormaps["tab20"].colors
-    for index, (method, curve) in enumerate(curves.groupby("method", sort=True)):
-        style = dict(color=colours[index % 20], linestyle=LINE_STYLES[index // 20 % 4])
-        axes.plot(curve["budget"], curve["expected_best"], marker=".", label=method, **style)
+    styles = method_styles(curves["method"].unique())
+    for method, curve in curves.groupby("method", sort=True):
+        style = styles[method]
+        axes.plot(curve["budget"], curve["expected_best"], label=method, markersize=5, **style)
         axes.fill_between(
-            curve["budget"], curve["lower"], curve["upper"], color=style["color"], alpha=0.12
+            curve["budget"], curve["lower"], curve["upper"], color=style["color"], alpha=0.08
         )
     better = "higher" if direction == "maximize" else "lower"
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("budget k (settings tried)")
     axes.set_ylabel(f"expected best {score} ({better} is better)")
-    axes.set_title(f"Best {score} within a budget of k settings (95% bootstrap band)")
+    axes.set_title(f"Best {score} within k settings\n(shaded: 95% bootstrap band)", fontsize=11)
     axes.grid(alpha=0.3)
-    axes.legend(fontsize="small", ncols=2)
+    axes.legend(
+        title="method", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=1
+    )
     write_figure(figure, path, dpi=120)
+    return figure
+
+
+def write_budget_plots(table, definition, study_dir):
+    """budget_<score>.png for every reported score that has curves; returns
+    [(score, direction, path)]. `table` is results_table's, or its results.csv read back."""
+    written = []
+    for score, direction in definition.scores_to_report().items():
+        curves = budget_curves(table, score, direction, _worst(definition, score))
+        if curves.empty:
+            continue
+        path = os.path.join(study_dir, f"budget_{score}.png")
+        plot_budget_curves(curves, score, direction, path)
+        written.append((score, direction, path))
+    return written
 
 
 def _cell(value):
@@ -114,12 +159,7 @@ def write_report(study, definition, study_dir):
         f"{definition.score} ({definition.direction}). Pruned trials diverged; they count as "
         "settings tried, with the worst score. Every trial's row is in results.csv.",
     ]
-    for score, direction in definition.scores_to_report().items():
-        curves = budget_curves(table, score, direction, _worst(definition, score))
-        if curves.empty:
-            continue
-        image = os.path.join(study_dir, f"budget_{score}.png")
-        plot_budget_curves(curves, score, direction, image)
+    for score, direction, image in write_budget_plots(table, definition, study_dir):
         paths.append(image)
         per_method = best_per_method(table, definition, score, direction)
         lines += [

@@ -13,7 +13,12 @@ import tensorflow as tf
 from compare_gan_tf.architectures import ARCHITECTURES, POINT_ARCHITECTURES
 from compare_gan_tf.data import MIXTURES, mode_statistics
 from compare_gan_tf.export import export_discriminator, export_generator
-from compare_gan_tf.training.samples import save_image_grid, save_scatter_plot
+from compare_gan_tf.training.samples import (
+    image_grid,
+    save_image_grid,
+    save_scatter_plot,
+    scatter_plot_png,
+)
 from compare_gan_tf.training.sampling import prepare_sampling
 
 # VEEGAN (Srivastava et al. 2017) scores the 2-D mixtures on 2,500 generated samples.
@@ -45,8 +50,8 @@ class Images(DataKind):
         save_image_grid(samples, path, scale=2)
 
     def summarize_samples(self, samples):
-        """Writes the first 16 samples to the default TensorBoard writer."""
-        tf.summary.image("samples", images_in_unit_range(samples[:16]), max_outputs=16)
+        """Writes the samples' grid (as in the PNG file) to the default TensorBoard writer."""
+        tf.summary.image("samples", image_grid(samples)[np.newaxis])
 
     def score(self, evaluator, reference, generate):
         """The evaluator's scores; `generate(draw, index, batch)` -> (model outputs, labels)."""
@@ -60,16 +65,18 @@ class Images(DataKind):
     def score_settings(self, evaluator):
         return evaluator.settings()
 
-    def export(self, gan, directory, metadata):
-        """Writes directory/generator and directory/discriminator; returns the generator's path."""
+    def export(self, gan, directory, metadata, advance=lambda: None):
+        """Writes directory/generator and directory/discriminator; returns the generator's path.
+        `advance()` is called after each standing-statistics table and each module."""
         generator = export_generator(
             gan.ema.average,
             os.path.join(directory, "generator"),
             num_classes=gan.num_classes,
             z_prior=gan.z_prior,
             metadata=metadata,
-            standing_statistics=_matched_statistics(gan),
+            standing_statistics=_matched_statistics(gan, advance),
         )
+        advance()
         export_discriminator(
             gan.discriminator,
             os.path.join(directory, "discriminator"),
@@ -78,6 +85,7 @@ class Images(DataKind):
             channels=self.info.channels * gan.objective.packing,
             metadata=metadata,
         )
+        advance()
         return generator
 
 
@@ -98,7 +106,10 @@ class Points(DataKind):
         save_scatter_plot(samples, path, centres, title=f"step {step}")
 
     def summarize_samples(self, samples):
-        """Scatter plots go to the PNG files only."""
+        """Writes the scatter plot to the default TensorBoard writer."""
+        centres = None if self.mixture is None else self.mixture.centres
+        picture = tf.io.decode_png(scatter_plot_png(samples, centres))
+        tf.summary.image("samples", picture[tf.newaxis])
 
     def score(self, evaluator, reference, generate):
         """Modes recovered and the high-quality fraction of MIXTURE_SAMPLES points, averaged over
@@ -127,21 +138,29 @@ class Points(DataKind):
             "num_draws": evaluator.num_draws,
         }
 
-    def export(self, gan, directory, metadata):
-        """Writes directory/generator (its `generated` is [B, 2]); returns its path."""
-        return export_generator(
+    def export(self, gan, directory, metadata, advance=lambda: None):
+        """Writes directory/generator (its `generated` is [B, 2]); returns its path.
+        `advance()` is called after each standing-statistics table and the module."""
+        path = export_generator(
             gan.ema.average,
             os.path.join(directory, "generator"),
             num_classes=gan.num_classes,
             z_prior=gan.z_prior,
             metadata=metadata,
-            standing_statistics=_matched_statistics(gan),
+            standing_statistics=_matched_statistics(gan, advance),
         )
+        advance()
+        return path
 
 
-def _matched_statistics(gan):
+def _matched_statistics(gan, advance):
     """Sets the EMA generator's standing statistics for a truncation threshold (for export)."""
-    return lambda truncation: prepare_sampling(gan, truncation=truncation)
+
+    def statistics(truncation):
+        prepare_sampling(gan, truncation=truncation)
+        advance()
+
+    return statistics
 
 
 def data_kind(info):

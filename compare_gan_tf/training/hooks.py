@@ -15,9 +15,14 @@ import dataclasses
 
 import tensorflow as tf
 from absl import logging
+from tensorboard.plugins.custom_scalar import metadata as custom_scalar_metadata
 
 from compare_gan_tf.training.checkpoints import writing_to
-from compare_gan_tf.training.monitor import top_singular_value_summaries
+from compare_gan_tf.training.monitor import (
+    TAG_PREFIX,
+    singular_value_layout,
+    top_singular_value_summaries,
+)
 from compare_gan_tf.training.sampling import write_samples
 
 # Metrics that are not loss terms, and their TensorBoard group.
@@ -55,6 +60,7 @@ class Summaries:
     def __init__(self, summary_steps, singular_value_steps):
         self.summary_steps = summary_steps
         self.singular_value_steps = singular_value_steps
+        self._layout_written = False
 
     def after_loop(self, run):
         if not run.crossed(self.summary_steps):
@@ -68,15 +74,23 @@ class Summaries:
             for name, optimizer in optimizers:
                 tf.summary.scalar(f"learning_rate/{name}", optimizer.learning_rate)
             if run.crossed(self.singular_value_steps):
-                for model in (gan.generator, gan.discriminator):
-                    for name, value in top_singular_value_summaries(model).items():
-                        tf.summary.scalar(f"singular_values/{name}", value)
+                values = {}
+                for name, model in (
+                    ("generator", gan.generator),
+                    ("discriminator", gan.discriminator),
+                ):
+                    values.update(top_singular_value_summaries(model, name))
+                for name, value in values.items():
+                    tf.summary.scalar(f"{TAG_PREFIX}/{name}", value)
+                if not self._layout_written:  # custom scalars: a layer's top values on one chart
+                    write_layout(singular_value_layout(values))
+                    self._layout_written = True
             run.writer.flush()
 
 
 class Samples:
     """Every `sample_steps`: a grid (images) or scatter plot (points) in model_dir/samples,
-    and the first images in TensorBoard."""
+    and the same picture in TensorBoard."""
 
     def __init__(self, sample_steps):
         self.sample_steps = sample_steps
@@ -93,7 +107,17 @@ class Samples:
         with run.writer.as_default(step=run.step):
             kind.summarize_samples(samples)
         if path:
-            logging.info("Step %d: wrote %s.", run.step, path)
+            logging.debug("Step %d: wrote %s.", run.step, path)
+
+
+def write_layout(layout):
+    """Writes a custom-scalars layout to the default writer (TensorBoard reads the latest)."""
+    tf.summary.write(
+        custom_scalar_metadata.CONFIG_SUMMARY_TAG,
+        tf.constant(layout.SerializeToString()),
+        step=0,
+        metadata=custom_scalar_metadata.create_summary_metadata(),
+    )
 
 
 def call_hooks(hooks, method, *arguments):

@@ -9,6 +9,7 @@ import os
 
 import gin
 import tensorflow as tf
+import tqdm
 from absl import logging
 
 from compare_gan_tf.checks import check_choice
@@ -71,4 +72,8 @@ def export_checkpoint(model_dir, experiment=None, checkpoint="best"):
         "gin_config": _operative_config(model_dir),
         **checkpoint_scores(model_dir, step),
     }
-    return experiment.kind.export(experiment.gan, hub_dir(model_dir), metadata)
+    # Counts the standing-statistics tables and the modules written; their number varies.
+    with tqdm.tqdm(desc=f"export step {step}", unit="part", leave=False) as progress:
+        return experiment.kind.export(
+            experiment.gan, hub_dir(model_dir), metadata, lambda: progress.update()
+        )

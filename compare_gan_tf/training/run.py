@@ -74,9 +74,7 @@ def _scores_line(rows, model_dir):
     if not rows:
         return f"No new checkpoint to score; all scores are in {results}."
     last = rows[-1]
-    shown = ", ".join(f"{name} {value:.4g}" for name, value in last["scores"].items())
-    extractor = last["settings"].get("extractor", "")
-    return f"Step {last['step']} ({extractor}): {shown}. All scores: {results}."
+    return f"Step {last['step']}: {scoring.headline(last['scores'])}; all scores in {results}"
 
 
 def _train(model_dir, experiment):
@@ -97,7 +95,7 @@ def train_and_eval(model_dir, experiment=None, evaluator=None):
 
 def _train_and_eval(model_dir, experiment):
     rows, experiment = train_and_eval(model_dir, experiment)
-    return f"Trained in {model_dir}. {_scores_line(rows, model_dir)}", rows, experiment
+    return f"Trained. {_scores_line(rows, model_dir)}", rows, experiment
 
 
 def _evaluate(model_dir, experiment):

@@ -43,14 +43,20 @@ def save_image_grid(images, path, columns=None, scale=1):
     return write_atomically(path, buffer.getvalue())
 
 
-def save_scatter_plot(points, path, centres=None, limits=None, size=480, title=None):
-    """Writes a PNG scatter plot of 2-D `points` [N, 2] over the mode `centres` [K, 2], atomically.
+# Where the axes sit in a scatter plot, as fractions of the picture (left, bottom, width,
+# height): room for tick labels below and left, and for the title and legend above.
+SCATTER_AXES = (0.12, 0.08, 0.84, 0.76)
 
-    The axes fill the square `size` x `size` px picture, both spanning `limits` (low, high);
-    None takes 1.5 times the largest centre coordinate (ring8: -3..3, grid25: -6..6), or of the
-    points when no centres are given. Points are small blue dots, centres red crosses. The
-    corner text gives `title` and how many points fall outside the limits (or are not finite).
-    Drawn with matplotlib's Agg canvas directly, so pyplot's global state is never touched.
+
+def scatter_plot_png(points, centres=None, limits=None, size=480, title=None):
+    """A PNG (bytes) scatter plot of 2-D `points` [N, 2] over the mode `centres` [K, 2].
+
+    The picture is `size` x `size` px with square axes at SCATTER_AXES, both spanning `limits`
+    (low, high); None takes 1.5 times the largest centre coordinate (ring8: -3..3, grid25:
+    -6..6), or of the points when no centres are given. Points are small blue dots, centres red
+    crosses, named in a legend above the axes; the title gives `title` and how many points fall
+    outside the limits (or are not finite). Drawn with matplotlib's Agg canvas directly, so
+    pyplot's global state is never touched.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -78,20 +84,38 @@ def save_scatter_plot(points, path, centres=None, limits=None, size=480, title=N
     dpi = 100
     figure = Figure(figsize=(size / dpi, size / dpi), dpi=dpi)
     canvas = FigureCanvasAgg(figure)
-    axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    axes = figure.add_axes(SCATTER_AXES)
     axes.set_xlim(low, high)
     axes.set_ylim(low, high)
-    axes.set_xticks([])
-    axes.set_yticks([])
-    axes.scatter(points[:, 0], points[:, 1], s=4, c="tab:blue", alpha=0.5, linewidths=0)
+    font = max(4.0, 8.0 * size / 480)  # text shrinks with small pictures, so the title fits
+    axes.tick_params(labelsize=font - 1)
+    axes.scatter(
+        points[:, 0], points[:, 1], s=4, c="tab:blue", alpha=0.5, linewidths=0, label="samples"
+    )
     if centres is not None:
-        axes.scatter(centres[:, 0], centres[:, 1], s=60, c="tab:red", marker="x", linewidths=1.5)
+        axes.scatter(
+            centres[:, 0],
+            centres[:, 1],
+            s=60,
+            c="tab:red",
+            marker="x",
+            linewidths=1.5,
+            label=f"{len(centres)} mode centres",
+        )
     inside = np.isfinite(points).all(axis=1) & np.all((points >= low) & (points <= high), axis=1)
     outside = len(points) - int(np.count_nonzero(inside))
     caption = f"{len(points)} points, {outside} outside [{low:g}, {high:g}]"
-    if title:
-        caption = f"{title}\n{caption}"
-    axes.text(0.01, 0.99, caption, transform=axes.transAxes, va="top", ha="left", fontsize=8)
+    figure.suptitle(f"{title}: {caption}" if title else caption, y=0.985, fontsize=font)
+    # Above the axes, so the legend never covers a point.
+    legend = axes.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=font - 1, frameon=False
+    )
+    legend.legend_handles[0].set_sizes([20])  # the samples' dot, big enough to see
     buffer = io.BytesIO()
     canvas.print_png(buffer)
-    return write_atomically(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def save_scatter_plot(points, path, centres=None, limits=None, size=480, title=None):
+    """Writes scatter_plot_png(points, centres, limits, size, title) to `path`, atomically."""
+    return write_atomically(path, scatter_plot_png(points, centres, limits, size, title))

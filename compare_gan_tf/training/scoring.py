@@ -12,6 +12,7 @@ import time
 
 import gin
 import tensorflow as tf
+import tqdm
 from absl import logging
 
 # Imported for their gin configurables (digits_classifier.*, inception.*, keras_inception_v3.*).
@@ -32,6 +33,16 @@ from compare_gan_tf.training.overfitting import discriminator_split_scores
 from compare_gan_tf.training.sampling import prepare_sampling
 
 RESULTS_FILE = "results.jsonl"
+# The scores a summary line shows, with their short names; TensorBoard shows them in the "eval"
+# group and every other score (spreads over draws, KID, density, ...) in "eval_details".
+HEADLINE_SCORES = {
+    "fid": "FID",
+    "inception_score": "IS",
+    "precision": "precision",
+    "recall": "recall",
+    "modes_recovered": "modes",
+    "high_quality_fraction": "high-quality",
+}
 # Seeds of the fake draws: apart from training's and the sample grids' streams.
 _EVAL_SEED = 7919
 
@@ -42,6 +53,17 @@ def eval_dir(model_dir):
 
 def results_path(model_dir):
     return os.path.join(eval_dir(model_dir), RESULTS_FILE)
+
+
+def headline(scores):
+    """The HEADLINE_SCORES in `scores` as one short line: "FID 9.31, IS 9.18, ..."."""
+    return ", ".join(
+        f"{label} {scores[name]:.3g}" for name, label in HEADLINE_SCORES.items() if name in scores
+    )
+
+
+def summary_tag(name):
+    return f"{'eval' if name in HEADLINE_SCORES else 'eval_details'}/{name}"
 
 
 def scored_steps(model_dir, truncation=None):
@@ -101,20 +123,43 @@ class CheckpointScorer:
         experiment = self.experiment
         # Every task of a cluster gets here: the standing statistics are a collective step.
         prepare_sampling(experiment.gan, truncation=truncation)
-        scores = experiment.kind.score(self.evaluator, self.reference, self.generate_at(truncation))
+        step = int(experiment.gan.step.numpy())
+        with self._progress(step, truncation) as progress:
+            generate = self.generate_at(truncation)
+
+            def generate_counted(draw, index, batch_size):
+                outputs = generate(draw, index, batch_size)
+                progress.update(min(len(outputs[0]), progress.total - progress.n))
+                return outputs
+
+            scores = experiment.kind.score(self.evaluator, self.reference, generate_counted)
         if truncation is not None:
             return scores
-        step = int(experiment.gan.step.numpy())
         return {**scores, **discriminator_split_scores(experiment.gan, experiment.data, step)}
+
+    def _progress(self, step, truncation):
+        """A progress bar over the fakes one score draws (the reference's features, computed
+        once, are quick beside them); it disappears when done."""
+        settings = self.settings()
+        label = f"score step {step}" + ("" if truncation is None else f" at {truncation:g}")
+        return tqdm.tqdm(
+            total=settings["num_fake"] * settings["num_draws"],
+            desc=label,
+            unit="sample",
+            leave=False,
+            dynamic_ncols=True,
+        )
 
     def settings(self):
         return self.experiment.kind.score_settings(self.evaluator)
 
     def write_row(self, step, path, scores, truncation=None):
         """Appends a row to eval/results.jsonl and the scores to TensorBoard; returns the row."""
-        logging.info(
+        logging.debug(
             "Step %d: %s", step, ", ".join(f"{name} {value:.4g}" for name, value in scores.items())
         )
+        if truncation is None:
+            tqdm.tqdm.write(f"Step {step}: {headline(scores)}")  # above the training bar
         row = {
             "step": step,
             "checkpoint": os.path.basename(path),
@@ -129,7 +174,7 @@ class CheckpointScorer:
         writer = tf.summary.create_file_writer(eval_dir(self.model_dir))
         with writer.as_default(step=step):
             for name, value in scores.items():
-                tf.summary.scalar(f"eval/{name}", value)
+                tf.summary.scalar(summary_tag(name), value)
         writer.close()
         return row
 
@@ -186,7 +231,8 @@ def truncation_sweep(
     path = newest_checkpoint(model_dir, "score")
     scorer = CheckpointScorer(model_dir, experiment, evaluator)
     step = scorer.restore(path)
-    rows = truncation_curve(scorer.score, thresholds)
+    with tqdm.tqdm(thresholds, desc="truncation curve", unit="threshold") as progress:
+        rows = truncation_curve(scorer.score, progress)
     stem = os.path.join(eval_dir(model_dir), f"truncation_step_{step:07d}")
     write_json(stem + ".json", {"step": step, "settings": scorer.settings(), "rows": rows})
     plot_truncation_curve(rows, stem + ".png", title=f"step {step}")

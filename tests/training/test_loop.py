@@ -34,7 +34,10 @@ def test_train_writes_checkpoints_config_summaries_and_samples(tiny_config, tmp_
     assert "Experiment.architecture = 'dcgan'" in (tmp_path / "operative_config.gin").read_text()
     assert {"latest.png", "step_0000002.png"} <= set(os.listdir(tmp_path / "samples"))
     tags = _summary_tags(tmp_path / "train")
-    assert any(tag.startswith("singular_values/") and tag.endswith("/sv2") for tag in tags)
+    # Named by place in the model (dcgan's fc, deconvs, convs), not by Keras's layer counters.
+    assert {"singular_values/generator/fc/sv0", "singular_values/discriminator/conv0/sv2"} <= tags
+    assert not any("normalization" in tag or "dense" in tag for tag in tags)
+    assert "custom_scalars__config__" in tags  # the layout: a layer's values on one chart
     assert tags >= {
         "losses/d_loss",
         "losses/g_loss",
@@ -44,6 +47,21 @@ def test_train_writes_checkpoints_config_summaries_and_samples(tiny_config, tmp_
         "steps_per_second",
         "samples",
     }
+
+
+def test_each_sample_step_writes_one_grid_image(tiny_config, tmp_path):
+    loop.train(str(tmp_path), training_steps=2)
+    images = []
+    for path in (tmp_path / "train").iterdir():
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                if value.tag == "samples":
+                    width, height, *pictures = tf.make_ndarray(value.tensor)
+                    images.append((event.step, int(width), int(height), len(pictures)))
+    # sample_steps = 2: step 2's 100 samples as one 10 x 10 grid of 32 px digits.
+    assert images == [(2, 320, 320, 1)]
+    grid = Image.open(tmp_path / "samples" / "latest.png")
+    assert grid.size == (640, 640)  # the PNG file: the same grid, enlarged twice
 
 
 def test_a_second_run_resumes_from_the_saved_step(tiny_config, tmp_path):

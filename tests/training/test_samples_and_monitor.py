@@ -1,11 +1,13 @@
 """Sample grids as PNG files, and the singular-value monitor against numpy."""
 
+import re
+
 import keras
 import numpy as np
 from PIL import Image
 
 from compare_gan_tf.layers import SpectralNormalization
-from compare_gan_tf.training.monitor import top_singular_value_summaries
+from compare_gan_tf.training.monitor import singular_value_layout, top_singular_value_summaries
 from compare_gan_tf.training.samples import image_grid, save_image_grid, to_uint8
 
 
@@ -31,16 +33,60 @@ def test_saved_png_holds_the_enlarged_grid(tmp_path):
     assert [child.name for child in tmp_path.iterdir()] == ["grid.png"]
 
 
-def test_singular_values_of_every_raw_kernel_match_numpy():
-    model = keras.Sequential(
-        [keras.Input((6,)), SpectralNormalization(keras.layers.Dense(4)), keras.layers.Dense(3)]
+class _Blocks(keras.Model):
+    """Weights held as an attribute, a wrapped attribute and a list, as the architectures do."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = SpectralNormalization(keras.layers.Dense(4))
+        self.blocks = [keras.layers.Dense(3), keras.layers.Dense(2)]
+
+    def call(self, x):
+        return self.blocks[1](self.blocks[0](self.fc(x)))
+
+
+def test_singular_values_of_every_raw_kernel_match_numpy_named_by_place():
+    model = _Blocks()
+    model(np.zeros((1, 6), np.float32))
+    summaries = top_singular_value_summaries(model, "generator", k=3)
+    kernels = {
+        "generator/fc": model.fc.layer.kernel,
+        "generator/block0": model.blocks[0].kernel,
+        "generator/block1": model.blocks[1].kernel,
+    }
+    # A 3x2 kernel has two singular values.
+    assert sorted(summaries) == sorted(
+        [f"generator/{name}/sv{i}" for name in ("fc", "block0") for i in range(3)]
+        + ["generator/block1/sv0", "generator/block1/sv1"]
     )
-    summaries = top_singular_value_summaries(model, k=3)
-    kernels = [
-        layer.layer.kernel if hasattr(layer, "layer") else layer.kernel for layer in model.layers
-    ]
-    assert len(summaries) == 6
-    for kernel in kernels:
+    for name, kernel in kernels.items():
         expected = np.linalg.svd(kernel.numpy(), compute_uv=False)[:3]
-        found = [float(summaries[f"{kernel.path}/sv{i}"]) for i in range(3)]
+        found = [float(summaries[f"{name}/sv{i}"]) for i in range(len(expected))]
         np.testing.assert_allclose(found, expected, rtol=1e-5)
+
+
+def test_layers_only_keras_holds_are_named_by_their_layer_name():
+    dense = keras.layers.Dense(3, name="head")
+    model = keras.Sequential([keras.Input((6,)), SpectralNormalization(dense)])
+    assert list(top_singular_value_summaries(model, "discriminator")) == [
+        f"discriminator/head/sv{i}" for i in range(3)
+    ]
+
+
+def test_the_layout_puts_each_layers_values_on_one_chart():
+    names = [f"generator/{layer}/sv{i}" for layer in ("fc", "block0") for i in range(3)]
+    names += ["discriminator/conv0/sv0", "discriminator/conv0/sv1"]
+    layout = singular_value_layout(names)
+    assert [category.title for category in layout.category] == [
+        "singular_values: generator",
+        "singular_values: discriminator",
+    ]
+    charts = {chart.title: chart for category in layout.category for chart in category.chart}
+    assert list(charts) == ["generator/fc", "generator/block0", "discriminator/conv0"]
+    tags = [f"singular_values/{name}" for name in names + ["generator/fc0/sv0"]]
+    for title, chart in charts.items():
+        (pattern,) = chart.multiline.tag
+        matched = [tag for tag in tags if re.match(pattern, tag)]
+        assert matched == [
+            tag for tag in tags if tag.rsplit("/", 1)[0] == f"singular_values/{title}"
+        ]

@@ -8,7 +8,7 @@ import tensorflow as tf
 from PIL import Image
 
 from compare_gan_tf.data.gaussian_mixtures import GRID25, RING8
-from compare_gan_tf.training.samples import save_scatter_plot
+from compare_gan_tf.training.samples import SCATTER_AXES, save_scatter_plot
 
 SIZE = 200
 
@@ -20,10 +20,11 @@ def _pixels(path):
 
 
 def _pixel(point, limits, size=SIZE):
-    """(row, column) of a data point: the axes fill the picture, y grows upwards."""
+    """(row, column) of a data point: the axes sit at SCATTER_AXES, y grows upwards."""
     low, high = limits
-    column = (point[0] - low) / (high - low) * size
-    row = (high - point[1]) / (high - low) * size
+    left, bottom, width, height = SCATTER_AXES
+    column = (left + (point[0] - low) / (high - low) * width) * size
+    row = (1 - bottom - (point[1] - low) / (high - low) * height) * size
     return int(row), int(column)
 
 
@@ -104,3 +105,21 @@ def test_bad_shapes_raise_before_writing(tmp_path):
     with pytest.raises(ValueError, match="low < high"):
         save_scatter_plot(np.zeros((4, 2)), tmp_path / "bad.png", limits=(1.0, 1.0))
     assert not list(tmp_path.iterdir())
+
+
+def test_the_scatter_plot_goes_to_tensorboard_as_one_image(tmp_path):
+    from compare_gan_tf.data import dataset_info
+    from compare_gan_tf.training.data_kinds import data_kind
+
+    kind = data_kind(dataset_info("ring8"))
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default(step=3):
+        kind.summarize_samples(np.asarray(RING8.centres))
+    writer.close()
+    images = []
+    for path in tmp_path.iterdir():
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                width, height, *pictures = tf.make_ndarray(value.tensor)
+                images.append((value.tag, event.step, int(width), int(height), len(pictures)))
+    assert images == [("samples", 3, 480, 480, 1)]

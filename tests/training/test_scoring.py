@@ -61,7 +61,14 @@ def test_every_checkpoint_is_scored_once(tiny_config, tmp_path):
     for path in (tmp_path / "eval").glob("events.*"):
         for event in tf.compat.v1.train.summary_iterator(str(path)):
             tags.update(value.tag for value in event.summary.value)
-    assert {"eval/fid", "eval/inception_score", "eval/recall"} <= tags
+    # The headline scores in one group, their spreads and the rest in another.
+    assert {tag for tag in tags if tag.startswith("eval/")} == {
+        "eval/fid",
+        "eval/inception_score",
+        "eval/precision",
+        "eval/recall",
+    }
+    assert {"eval_details/fid_draws_std", "eval_details/inception_score_std"} <= tags
 
 
 def test_train_and_eval_scores_equal_a_later_evaluation_of_the_checkpoints(tiny_config, tmp_path):

@@ -1,0 +1,50 @@
+"""Budget plots that read at a glance: a distinct colour-and-marker pair per method."""
+
+import itertools
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
+
+from compare_gan_tf.study.report import COLOURS, MARKERS, method_styles, plot_budget_curves
+
+LOSSES = ("hinge", "non_saturating", "wasserstein")
+PENALTIES = ("bssn", "gn", "none", "pgn", "sn", "wgan_gp")
+
+
+def test_two_part_methods_take_colour_from_the_first_part_and_marker_from_the_second():
+    methods = [f"{loss} / {penalty}" for loss, penalty in itertools.product(LOSSES, PENALTIES)]
+    styles = method_styles(methods)
+    assert len({(style["color"], style["marker"]) for style in styles.values()}) == 18
+    for loss, penalty in itertools.product(LOSSES, PENALTIES):
+        style = styles[f"{loss} / {penalty}"]
+        assert style["color"] == COLOURS[LOSSES.index(loss)]
+        assert style["marker"] == MARKERS[PENALTIES.index(penalty)]
+
+
+def test_single_part_methods_get_unique_pairs_beyond_ten():
+    styles = method_styles([f"method {index:02d}" for index in range(25)])
+    assert len({(style["color"], style["marker"]) for style in styles.values()}) == 25
+    assert styles["method 10"]["color"] == styles["method 00"]["color"]
+    assert styles["method 10"]["marker"] != styles["method 00"]["marker"]
+
+
+def test_the_legend_sits_right_of_the_data(tmp_path):
+    curves = pd.DataFrame(
+        [
+            {"method": m, "budget": k, "expected_best": k * s, "lower": 0.0, "upper": 9.0}
+            for s, m in enumerate(["a", "b"], 1)
+            for k in (1, 2, 3)
+        ]
+    )
+    path = tmp_path / "budget.png"
+    figure = plot_budget_curves(curves, "fid", "minimize", path)
+    (axes,) = figure.axes
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # applies the constrained layout, as the saved PNG has it
+    renderer = canvas.get_renderer()
+    legend = axes.get_legend().get_window_extent(renderer)
+    assert legend.x0 >= axes.get_window_extent(renderer).x1
+    assert legend.x1 <= figure.bbox.x1  # inside the picture
+    assert [text.get_text() for text in axes.get_legend().get_texts()] == ["a", "b"]
+    assert Image.open(path).size == (1080, 576)
