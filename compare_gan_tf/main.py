@@ -79,15 +79,19 @@ def main(argv):
         raise app.UsageError(str(error)) from None
     check_gin_syntax(_GIN_CONFIG.value or [], _GIN_BINDINGS.value)
     console.import_tensorflow()
+    from compare_gan_tf.training.run import closing_line
     from compare_gan_tf.training.run import run as run_schedules
 
-    run_schedules(
+    outcomes = run_schedules(
         _MODEL_DIR.value,
         _GIN_CONFIG.value,
         _GIN_BINDINGS.value,
         schedule,
         report=lambda line: print(line, flush=True),
     )
+    closing = closing_line(outcomes, _MODEL_DIR.value)
+    if closing:
+        print(closing, flush=True)
     return 0
 
 

@@ -73,6 +73,7 @@ def test_the_default_schedule_trains_scores_and_exports_quietly(tmp_path):
     assert summary in result.stdout.splitlines()
     assert (tmp_path / "hub" / "generator" / "saved_model.pb").exists()
     assert f"Exported the generator to {tmp_path}/hub/generator" in result.stdout
+    assert result.stdout.splitlines()[-1] == summary.removeprefix("Trained. ")  # ends on scores
     terminal = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", result.stdout + result.stderr)  # tqdm's moves
     lines = re.split(r"[\r\n]", terminal)
     assert [line for line in lines if not _OWN_LINE.match(line)] == []

@@ -3,16 +3,11 @@
 import os
 
 import gin
-import tensorflow as tf
 
 from compare_gan_tf.errors import UserError
-from compare_gan_tf.files import is_local
 
 SHIPPED_CONFIGS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "gin_configs")
 DEFAULT_CONFIG = "digits_sndcgan.gin"
-
-# gin opens the includes of config files through tf.io.gfile too, so they may be on gs://.
-gin.config.register_file_reader(tf.io.gfile.GFile, tf.io.gfile.exists)
 
 
 class ConfigError(UserError, ValueError):
@@ -24,9 +19,22 @@ def shipped_configs():
     return sorted(name for name in os.listdir(SHIPPED_CONFIGS) if name.endswith(".gin"))
 
 
+def _is_remote(path):
+    return "://" in path  # gs://, ram://...: TensorFlow's filesystems
+
+
+def _is_file(path):
+    """Local paths are checked without TensorFlow, so the command line checks configs fast."""
+    if not _is_remote(path):
+        return os.path.isfile(path)
+    import tensorflow as tf
+
+    return tf.io.gfile.exists(path) and not tf.io.gfile.isdir(path)
+
+
 def find_config(name):
     """The path of a gin config given as a path or as the name of a shipped one."""
-    if tf.io.gfile.exists(name) and not tf.io.gfile.isdir(name):
+    if _is_file(name):
         return name
     shipped = os.path.join(SHIPPED_CONFIGS, name)
     if os.path.isfile(shipped):
@@ -40,6 +48,7 @@ def find_config(name):
 def parse_gin(configs, bindings):
     """Parses the configs (paths or shipped names) and then the bindings, into gin's state."""
     paths = [find_config(name) for name in configs]
+    _read_includes_through_gfile()
     try:
         for path in paths:
             _parse_config_file(path)
@@ -52,10 +61,25 @@ def parse_gin(configs, bindings):
         ) from None
 
 
+_gfile_reader_registered = False
+
+
+def _read_includes_through_gfile():
+    """gin opens the includes of config files through tf.io.gfile too, so they may be on gs://."""
+    global _gfile_reader_registered
+    if not _gfile_reader_registered:
+        import tensorflow as tf
+
+        gin.config.register_file_reader(tf.io.gfile.GFile, tf.io.gfile.exists)
+        _gfile_reader_registered = True
+
+
 def _parse_config_file(path):
-    if is_local(path):
+    if not _is_remote(path):
         gin.parse_config_file(path)
         return
+    import tensorflow as tf
+
     # Read here: gin's readers would log "Path not found" for gs:// before trying tf.io.gfile.
     with tf.io.gfile.GFile(path) as file:
         gin.parse_config(file.read())

@@ -77,6 +77,15 @@ def _scores_line(rows, model_dir):
     return f"Step {last['step']}: {scoring.headline(last['scores'])}; all scores in {results}"
 
 
+def closing_line(outcomes, model_dir):
+    """The headline scores of the newest checkpoint any schedule scored, to end a run's output
+    with, when the last schedule (an export, say) printed something else; else None."""
+    scored = [outcome.rows for outcome in outcomes if outcome.rows]
+    if not scored or outcomes[-1].rows:
+        return None
+    return _scores_line(scored[-1], model_dir)
+
+
 def _train(model_dir, experiment):
     experiment = loop.train(model_dir, experiment=experiment)
     summary = f"Trained; checkpoints, summaries and samples are in {model_dir}."
