@@ -19,6 +19,7 @@ from compare_gan_tf.training import checkpoints, faults
 from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.experiment import Experiment
 from compare_gan_tf.training.hooks import RunState, Samples, Summaries, call_hooks
+from compare_gan_tf.training.lock import training_lock
 
 _INTERVALS = ("save_checkpoints_steps", "summary_steps", "singular_value_steps", "sample_steps")
 
@@ -88,9 +89,14 @@ def train(model_dir, experiment=None, hooks=(), **settings):
     `settings` override gin's `train.*` (see TrainSettings). `hooks` run after the built-in
     summaries and samples (see hooks.py); `experiment` defaults to one built from gin.
     SIGTERM (to any worker of a cluster) saves a checkpoint after the current loop and raises
-    faults.Preempted.
+    faults.Preempted. model_dir's training lock (lock.py) is held throughout.
     """
     settings = TrainSettings(**settings)
+    with training_lock(model_dir):
+        return _train(model_dir, experiment, hooks, settings)
+
+
+def _train(model_dir, experiment, hooks, settings):
     experiment = experiment or Experiment()
     checkpoints.make_model_dir(model_dir)
     gan = experiment.gan
