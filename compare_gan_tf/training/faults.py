@@ -1,7 +1,8 @@
 """Fault handling in the training loop: SIGTERM (preemption), non-finite losses, lost workers.
 
-SIGTERM (a cloud preemption) finishes the current loop, saves a checkpoint and raises Preempted;
-under multi-worker training SIGTERM to any one worker stops them all at the same step. A
+SIGTERM (a cloud preemption) or Ctrl-C (SIGINT) finishes the current loop, saves a checkpoint
+and raises Preempted; a second Ctrl-C stops at once. Under multi-worker training SIGTERM to any
+one worker stops them all at the same step. A
 non-finite loss stops the run, or with `train.on_non_finite = "rollback"` restores the last
 checkpoint and lowers both learning rates. A peer that dies or hangs raises WorkerLostError.
 """
@@ -26,14 +27,16 @@ NON_FINITE_POLICIES = ("stop", "rollback")
 
 
 class Preempted(Exception):  # noqa: N818 (a clean stop, not an error)
-    """Training stopped on SIGTERM after saving the checkpoint of `step`; a rerun resumes."""
+    """Training stopped on SIGTERM or Ctrl-C (SIGINT) after saving the checkpoint of `step`;
+    a rerun resumes. `signal_name` names the signal that stopped it."""
 
-    def __init__(self, step, model_dir):
+    def __init__(self, step, model_dir, signal_name="SIGTERM"):
         super().__init__(
-            f"Preempted (SIGTERM) at step {step}: saved checkpoint ckpt-{step} in {model_dir}. "
-            "Rerun the same command to resume from it."
+            f"Preempted ({signal_name}) at step {step}: saved checkpoint ckpt-{step} in "
+            f"{model_dir}. Rerun the same command to resume from it."
         )
         self.step = step
+        self.signal_name = signal_name
 
 
 class NonFiniteError(UserError, FloatingPointError):
@@ -44,19 +47,41 @@ class WorkerLostError(UserError, RuntimeError):
     """A peer of a multi-worker run stopped; the run must be restarted on every worker."""
 
 
+class StopRequest(threading.Event):
+    """Set by a stop signal; `signal_name` names the first one received."""
+
+    signal_name = None
+
+
 @contextlib.contextmanager
-def stop_requested_by(signum):
-    """Yields an Event that `signum` sets while the block runs; the previous handler is restored
-    after. Python handles signals only in the main thread: elsewhere the event stays unset."""
-    requested = threading.Event()
+def stop_requested_by(*signums):
+    """Yields a StopRequest that any of `signums` sets while the block runs; the previous
+    handlers are restored after. A second SIGINT (Ctrl-C twice) raises KeyboardInterrupt at
+    once. Python handles signals only in the main thread: elsewhere the event stays unset."""
+    requested = StopRequest()
     if threading.current_thread() is not threading.main_thread():
         yield requested
         return
-    previous = signal.signal(signum, lambda *_: requested.set())
+
+    def request(signum, frame):
+        name = signal.Signals(signum).name
+        if requested.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        if not requested.is_set():
+            requested.signal_name = name
+            logging.warning(
+                "%s received: stopping after the current loop with a checkpoint%s.",
+                name,
+                " (Ctrl-C again to stop at once, without one)" if name == "SIGINT" else "",
+            )
+        requested.set()
+
+    previous = {signum: signal.signal(signum, request) for signum in signums}
     try:
         yield requested
     finally:
-        signal.signal(signum, signal.SIG_DFL if previous is None else previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def _is_multi_worker(strategy):

@@ -88,8 +88,8 @@ def train(model_dir, experiment=None, hooks=(), **settings):
 
     `settings` override gin's `train.*` (see TrainSettings). `hooks` run after the built-in
     summaries and samples (see hooks.py); `experiment` defaults to one built from gin.
-    SIGTERM (to any worker of a cluster) saves a checkpoint after the current loop and raises
-    faults.Preempted. model_dir's training lock (lock.py) is held throughout.
+    SIGTERM (to any worker of a cluster) or Ctrl-C saves a checkpoint after the current loop and
+    raises faults.Preempted. model_dir's training lock (lock.py) is held throughout.
     """
     settings = TrainSettings(**settings)
     with training_lock(model_dir):
@@ -132,7 +132,7 @@ def _train(model_dir, experiment, hooks, settings):
         disable=not chief,
     )
     rollbacks = 0
-    stopping = faults.stop_requested_by(signal.SIGTERM)
+    stopping = faults.stop_requested_by(signal.SIGTERM, signal.SIGINT)
     with stopping as stop_requested, contextlib.closing(progress):
         while run.step < settings.training_steps:
             steps = min(settings.steps_per_loop, settings.training_steps - run.step)
@@ -165,5 +165,5 @@ def _train(model_dir, experiment, hooks, settings):
             if stop:
                 if not saved:
                     checkpoints.save(manager, model_dir, run.step)
-                raise faults.Preempted(run.step, model_dir)
+                raise faults.Preempted(run.step, model_dir, stop_requested.signal_name or "SIGTERM")
     return experiment
