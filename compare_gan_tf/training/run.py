@@ -19,6 +19,7 @@ import gin
 from compare_gan_tf.training import checkpoints, loop, publishing, scoring
 from compare_gan_tf.training.config import DEFAULT_CONFIG, ConfigError, parse_gin
 from compare_gan_tf.training.lock import training_lock
+from compare_gan_tf.training.resume_check import check_resumable
 
 SCHEDULES = ("train", "eval", "continuous_eval", "train_and_eval", "truncation_curve", "export")
 DEFAULT_SCHEDULE = ("train_and_eval", "export")
@@ -160,6 +161,7 @@ def run(model_dir, gin_configs=None, gin_bindings=(), schedule=DEFAULT_SCHEDULE,
     schedule = check_schedule(schedule)
     check_checkpoints(model_dir, schedule)
     configure(gin_configs or default_configs(model_dir, schedule), gin_bindings)
+    check_resumable(model_dir)
     outcomes = []
     experiment = None
     # A schedule that trains holds model_dir's lock from before its first write (train_and_eval
