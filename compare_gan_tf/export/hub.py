@@ -50,7 +50,7 @@ from compare_gan_tf.export.input_checks import (
     checked_labels,
     checked_z,
 )
-from compare_gan_tf.files import plain_json_value
+from compare_gan_tf.files import plain_json_value, write_error
 from compare_gan_tf.layers.normalization import batch_norm_layers
 
 METADATA_FILE = "metadata.json"
@@ -392,7 +392,18 @@ def _save_atomically(module, signatures, info, path):
     new one is complete. Atomic on a local filesystem; object stores (gs://) copy instead.
     """
     workspace = f"{path}{_WORKSPACE_MARK}{uuid.uuid4().hex}"
-    tf.io.gfile.makedirs(workspace)
+    try:
+        tf.io.gfile.makedirs(workspace)
+        _save_into(module, signatures, info, path, workspace)
+    except (OSError, tf.errors.OpError) as error:
+        raise type(write_error(path, error))(
+            f"{write_error(path, error)}. Nothing was exported; a module already at {path} is "
+            "left as it was. Free space or fix the permissions, or export elsewhere."
+        ) from error
+    return path
+
+
+def _save_into(module, signatures, info, path, workspace):
     try:
         metadata_file = os.path.join(workspace, METADATA_FILE)
         with tf.io.gfile.GFile(metadata_file, "w") as handle:
@@ -403,8 +414,8 @@ def _save_atomically(module, signatures, info, path):
         tf.saved_model.save(module, saved, signatures=signatures)
         _move_into_place(saved, path)
     finally:
-        tf.io.gfile.rmtree(workspace)
-    return path
+        if tf.io.gfile.exists(workspace):
+            tf.io.gfile.rmtree(workspace)
 
 
 def _prepare_target(path):
