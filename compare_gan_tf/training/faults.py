@@ -21,6 +21,7 @@ from absl import logging
 from compare_gan_tf.checks import check_choice
 from compare_gan_tf.errors import UserError
 from compare_gan_tf.training.checkpoints import restore
+from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.strategy import has_several_tasks
 
 NON_FINITE_POLICIES = ("stop", "rollback")
@@ -161,9 +162,9 @@ def non_finite_error(bad, step, model_dir, rollbacks=0):
 
 
 def check_non_finite_policy(on_non_finite, rollback_lr_factor):
-    check_choice("train.on_non_finite", on_non_finite, NON_FINITE_POLICIES)
+    check_choice("train.on_non_finite", on_non_finite, NON_FINITE_POLICIES, error=ConfigError)
     if on_non_finite == "rollback" and not 0.0 < rollback_lr_factor < 1.0:
-        raise ValueError(
+        raise ConfigError(
             f"train.rollback_lr_factor must be in (0, 1) to lower the rates; got "
             f"{rollback_lr_factor!r}."
         )
@@ -173,7 +174,7 @@ def check_constant_learning_rates(gan):
     for name, optimizer in (("generator", gan.g_optimizer), ("discriminator", gan.d_optimizer)):
         # A schedule computes the rate from the step; Keras cannot rescale it in place.
         if not isinstance(optimizer.learning_rate, keras.Variable):
-            raise ValueError(
+            raise ConfigError(
                 f'train.on_non_finite = "rollback" needs constant learning rates, but the '
                 f"{name} optimizer uses a schedule; unset {name}/adam.decay_steps or use "
                 '"stop".'

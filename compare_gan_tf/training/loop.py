@@ -71,6 +71,12 @@ class TrainSettings:
                     f"train.{name} must be an integer number of steps (0 or None for never), "
                     f"got {value!r}; bind e.g. train.{name} = 1000."
                 )
+        for name, least in (("keep_checkpoint_max", 1), ("max_rollbacks", 0)):
+            value = getattr(self, name)
+            if not _is_count(value) or value < least:
+                raise ConfigError(
+                    f"train.{name} must be an integer of at least {least}, got {value!r}."
+                )
         faults.check_non_finite_policy(self.on_non_finite, self.rollback_lr_factor)
 
 
