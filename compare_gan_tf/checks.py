@@ -1,12 +1,20 @@
-"""Argument checks shared across the package; this module imports nothing of compare_gan_tf."""
+"""Argument checks shared across the package; it imports nothing of compare_gan_tf but the
+dependency-free errors module."""
+
+from compare_gan_tf.errors import UserError
 
 
-def check_choice(what, value, choices, fix=None, *, error=ValueError, colon=False):
+class ChoiceError(UserError, ValueError):
+    """A name (of a loss, a layer option, a strategy...) that is not one of the valid ones."""
+
+
+def check_choice(what, value, choices, fix=None, *, error=ChoiceError, colon=False):
     """Returns `value`, or raises `error` naming it and the valid `choices` if it is not one.
 
     The message reads "Unknown {what} {value!r}; use one of a, b, c." and then `fix`, an optional
-    extra sentence. `error` is the exception class (ValueError or a subclass). `colon` writes
-    "use one of: a, b, c" instead, the wording that some messages have always had.
+    extra sentence. `error` is the exception class: a ValueError subclass, by default
+    ChoiceError (a UserError). `colon` writes "use one of: a, b, c" instead, the wording that
+    some messages have always had.
     """
     try:
         if value in choices:

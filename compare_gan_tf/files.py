@@ -11,6 +11,44 @@ import uuid
 
 import tensorflow as tf
 
+from compare_gan_tf.errors import UserError
+
+
+class WriteError(UserError, OSError):
+    """A file could not be written (a full disk, no permission, a missing folder); the message
+    names the path and the cause. Subclasses keep the builtin type: WritePermissionError is a
+    PermissionError, and so on."""
+
+
+class WritePermissionError(WriteError, PermissionError):
+    pass
+
+
+class WriteNotFoundError(WriteError, FileNotFoundError):
+    pass
+
+
+class WriteExistsError(WriteError, FileExistsError):
+    pass
+
+
+_WRITE_ERRORS = {
+    PermissionError: WritePermissionError,
+    FileNotFoundError: WriteNotFoundError,
+    FileExistsError: WriteExistsError,
+}
+
+
+def write_error(path, error):
+    """The WriteError naming `path` for `error`, an OSError or a TensorFlow filesystem error."""
+    if isinstance(error, WriteError):
+        return error
+    if isinstance(error, tf.errors.OpError):
+        kind, cause = _OS_ERRORS.get(type(error), OSError), error.message
+    else:
+        kind, cause = type(error), error.strerror or str(error)
+    return _WRITE_ERRORS.get(kind, WriteError)(f"Cannot write {path}: {cause}")
+
 
 def is_local(path):
     """Whether `path` is on the local disk (no "scheme://" prefix such as gs:// or ram://)."""
@@ -63,9 +101,10 @@ def write_atomically(path, data):
     """Writes `data` (bytes or str) to `path` so that readers see the old file or the new one.
 
     The data goes to a temporary file next to `path`, which is then renamed over it. On any
-    failure the temporary is removed, the old file (if any) is left as it was and the error is
-    raised again; TensorFlow's filesystem errors become the OSError that open() would give
-    (FileNotFoundError for a missing directory...), chained to the original. The file gets the
+    failure the temporary is removed, the old file (if any) is left as it was, and OSErrors and
+    TensorFlow's filesystem errors become a WriteError naming `path` (a UserError), of the
+    OSError type that open() would give (FileNotFoundError for a missing directory...),
+    chained to the original. The file gets the
     usual permissions (0644 under umask 022). On local disks the data is synced before the
     rename, so a crash cannot leave an empty file. Returns `path`.
     """
@@ -85,9 +124,8 @@ def write_atomically(path, data):
                 tf.io.gfile.remove(temporary)
         except (OSError, tf.errors.OpError):
             pass  # The original error matters more than a leftover temporary.
-        if isinstance(error, tf.errors.OpError):
-            os_error = _OS_ERRORS.get(type(error), OSError)
-            raise os_error(f"Cannot write {target}: {error.message}") from error
+        if isinstance(error, (OSError, tf.errors.OpError)):
+            raise write_error(target, error) from error
         raise
     return path
 

@@ -3,6 +3,8 @@
 import pytest
 
 from compare_gan_tf.checks import check_choice
+from compare_gan_tf.errors import UserError
+from compare_gan_tf.objectives import losses
 
 
 class _CustomError(ValueError):
@@ -32,3 +34,8 @@ def test_fix_colon_and_error_class():
 def test_an_unhashable_value_is_reported_not_a_type_error():
     with pytest.raises(ValueError, match=r"Unknown loss \['a'\]"):
         check_choice("loss", ["a"], {"a": None})
+
+
+def test_an_unknown_name_is_a_user_error():
+    with pytest.raises(UserError, match=r"^Unknown GAN loss 'hinj'; use one of: "):
+        losses.get_loss("hinj")

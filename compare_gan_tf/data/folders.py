@@ -15,16 +15,20 @@ becomes grayscale with BT.601 luma weights when channels=1, alpha is dropped (no
 palette images are expanded, 16-bit PNGs are scaled to 8 bits (v * 255 / 65535, rounded) and CMYK
 JPEGs become RGB (libjpeg).
 
+Symbolic links are followed once: a link loop, or a second link to a folder or file already
+listed, is left out with a warning naming it, so no image is listed twice.
+
 Bad files: listing the folder opens every file with Pillow (`verify`, which reads the headers and
 checks PNG checksums without decoding the pixels) and checks that a JPEG ends with its
 end-of-image marker (truncation, which `verify` misses). A file that fails, that is empty or not
-an image, or whose shorter side is below `image_folder.min_size` pixels is a bad file. With
-`image_folder.bad_files = "skip"` (the default) they are left out and one warning gives their
-count and the first few names with the reason; with "fail" that list is a DatasetError. A file
-that passes the check but still fails to decode in the pipeline is dropped by tf.data with a
-logged warning ("skip"), or stops the pipeline with TensorFlow's decode error ("fail"). A missing
-folder, a folder without image files, or one whose images are all bad raises
-DatasetNotFoundError.
+an image, a dangling symbolic link, or an image whose shorter side is below
+`image_folder.min_size` pixels is a bad file. With `image_folder.bad_files = "skip"` (the
+default) they are left out and one warning gives their count and names every one with the
+reason; with "fail" that list is a DatasetError, and listing also decodes every image once with
+TensorFlow's decoder (slower on big folders), so that a file only decoding can refuse is named
+too. With "skip", a file that passes the check but fails to decode in the pipeline is dropped by
+tf.data with a logged warning. A missing folder, a folder without image files, or one whose
+images are all bad raises DatasetNotFoundError.
 
 Splits: with `image_folder.eval_fraction = 0` (the default) "eval" is the whole folder, as when
 FID is computed against the training images; with a fraction f > 0 a fixed permutation (seed 0)
@@ -53,8 +57,6 @@ from compare_gan_tf.data.base import (
 PREFIX = "folder:"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 BAD_FILE_POLICIES = ("skip", "fail")
-# Bad files named in a warning or an error; the count covers the rest.
-SHOWN_BAD_FILES = 5
 # Every JPEG ends with the EOI marker; some writers pad after it, so look at the last bytes.
 _JPEG_END = b"\xff\xd9"
 _JPEG_TAIL_BYTES = 64
@@ -118,28 +120,64 @@ def _has_jpeg_end(path, size):
         return _JPEG_END in file.read()
 
 
-def _problem(path, min_size):
-    """None when the file is a usable image, else the reason it is not."""
+def _problem(path, min_size, decode=False):
+    """None when the file is a usable image, else the reason it is not. `decode` also decodes
+    it with TensorFlow, the pipeline's decoder, which refuses some files that `verify` passes."""
     reason, size = _read_check(path)
     if reason is None and min(size) < min_size:
         reason = f"{size[0]}x{size[1]} px is below image_folder.min_size = {min_size}"
+    if reason is None and decode:
+        reason = _decode_check(path)
     return reason
 
 
+def _decode_check(path):
+    stat = os.stat(path)
+    key = ("decoded", path, stat.st_size, stat.st_mtime_ns)
+    if key not in _checked:
+        try:
+            tf.io.decode_image(tf.io.read_file(path), expand_animations=False)
+            _checked[key] = None
+        except tf.errors.OpError as error:
+            _checked[key] = f"TensorFlow cannot decode it: {error.message.splitlines()[0]}"
+    return _checked[key]
+
+
 def _bad_files_summary(skipped, total, root):
-    shown = "; ".join(f"{path} ({reason})" for path, reason in skipped[:SHOWN_BAD_FILES])
-    more = f"; and {len(skipped) - SHOWN_BAD_FILES} more" if len(skipped) > SHOWN_BAD_FILES else ""
-    return f"{len(skipped)} of {total} image files under {root} are bad: {shown}{more}"
+    shown = "; ".join(f"{path} ({reason})" for path, reason in skipped)
+    return f"{len(skipped)} of {total} image files under {root} are bad: {shown}"
 
 
 def _find_images(root):
-    found = []
+    """(image paths, dangling links, (path, why) left out) under `root`, in sorted order.
+
+    Symbolic links are followed once: a folder reached again (a link loop, or a second link to
+    one already listed) is not walked twice, and a file reached by a second path is listed once.
+    """
+    found, dangling, repeated = [], [], []
+    folders, files = set(), {}
     for directory, subdirectories, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(directory)
+        if real in folders:
+            subdirectories[:] = []
+            repeated.append((directory, f"a link to {real}, which is already listed"))
+            continue
+        folders.add(real)
         subdirectories.sort()
         for name in sorted(names):
-            if name.lower().endswith(IMAGE_EXTENSIONS):
-                found.append(os.path.join(directory, name))
-    return found
+            if not name.lower().endswith(IMAGE_EXTENSIONS):
+                continue
+            path = os.path.join(directory, name)
+            if not os.path.exists(path):  # only a symbolic link can be listed and not exist
+                dangling.append(path)
+                continue
+            real = os.path.realpath(path)
+            if real in files:
+                repeated.append((path, f"the same file as {files[real]}"))
+                continue
+            files[real] = path
+            found.append(path)
+    return found, dangling, repeated
 
 
 def list_images(root, labels=False, bad_files="skip", min_size=1):
@@ -150,7 +188,14 @@ def list_images(root, labels=False, bad_files="skip", min_size=1):
             f"Image folder {root!r} does not exist or is not a directory; pass an existing "
             f"folder as {PREFIX}PATH."
         )
-    candidates = _find_images(root)
+    candidates, dangling, repeated = _find_images(root)
+    if repeated:
+        logging.warning(
+            "Left out what symbolic links lead to twice under %s: %s.",
+            root,
+            "; ".join(f"{path} ({why})" for path, why in repeated),
+        )
+    candidates = sorted(candidates + dangling)
     if not candidates:
         raise DatasetNotFoundError(
             f"Image folder {root!r} holds no images (searched recursively for "
@@ -169,7 +214,11 @@ def list_images(root, labels=False, bad_files="skip", min_size=1):
         classes = sorted(set(top))
     files, skipped = [], []
     for path in candidates:
-        reason = _problem(path, min_size)
+        reason = (
+            f"dangling symbolic link to {os.readlink(path)}"
+            if path in dangling
+            else _problem(path, min_size, decode=bad_files == "fail")
+        )
         if reason is None:
             files.append(path)
         else:

@@ -3,6 +3,12 @@
 A generator module, loaded with `hub.load(path)` (only tensorflow and tensorflow_hub needed):
 - `module(z, labels)` / `module(z)` and signature "default": z float32 [B, z_dim] (labels int32
   [B] in [0, num_classes) when conditional) -> {"generated": float32 [B, H, W, 3] in [0, 1]}.
+  `module(...)` also takes z of any dtype in input_checks.Z_DTYPES and labels of any in
+  LABEL_DTYPES (numpy's float64 and int64 among them), converted to float32 and int32; the
+  signature takes float32 and int32 only. Before any computation the module checks the shapes,
+  B <= MAX_BATCH_SIZE (4096), that z is finite and the labels in range, and fails with
+  tf.errors.InvalidArgumentError naming the argument, the expected shape and what was given.
+  Another dtype fails with TensorFlow's "Could not find matching concrete function".
   Grayscale models are tiled to 3 channels, so every module has the same output format. A
   generator of points (e.g. the 2-D Gaussian mixtures) gives {"generated": float32 [B, D]} in
   the data's coordinates, with resolution 0 and channels D.
@@ -19,7 +25,10 @@ A generator module, loaded with `hub.load(path)` (only tensorflow and tensorflow
   own), z_prior, step (-1 = unknown), dataset, gin_config, metadata (JSON with all of it and the
   scores), and the asset `metadata_file` (assets/metadata.json).
 A discriminator module: `module(images[, labels])` and signature "default": images float32
-[B, H, W, C] in [0, 1] -> {"logits": float32 [B, 1]}.
+[B, H, W, C] in [0, 1] -> {"logits": float32 [B, 1]}, C being the model's `channels`.
+`module(...)` takes both 1 and 3 channels (float32 or float64), so it reads what any generator
+module emits: for a grayscale D, RGB images become their channel mean (a tiled gray image
+exactly); for an RGB D, gray images are tiled.
 """
 
 import json
@@ -32,7 +41,16 @@ import tensorflow as tf
 import tensorflow_hub as hub
 
 from compare_gan_tf.architectures.latents import check_z_prior, sample_z
-from compare_gan_tf.files import move_directory, plain_json_value
+from compare_gan_tf.export.input_checks import (
+    IMAGE_DTYPES,
+    LABEL_DTYPES,
+    MAX_BATCH_SIZE,
+    Z_DTYPES,
+    checked_images,
+    checked_labels,
+    checked_z,
+)
+from compare_gan_tf.files import move_directory, plain_json_value, write_error
 from compare_gan_tf.layers.normalization import batch_norm_layers
 
 METADATA_FILE = "metadata.json"
@@ -191,21 +209,6 @@ class _ExportedModule(tf.__internal__.tracking.AutoTrackable):
         self._num_classes = info["num_classes"]
         self._resolution = info["resolution"]
 
-    def _checked_labels(self, labels, batch_size):
-        """labels after asserting that they are in [0, num_classes) and one per example."""
-        valid = f"int32 class ids in [0, {self._num_classes})"
-        checks = [
-            tf.debugging.assert_non_negative(labels, message=f"labels must be {valid}"),
-            tf.debugging.assert_less(labels, self._num_classes, message=f"labels must be {valid}"),
-            tf.debugging.assert_equal(
-                tf.size(labels),
-                batch_size,
-                message="labels must hold one class id per example of the batch",
-            ),
-        ]
-        with tf.control_dependencies(checks):
-            return tf.identity(labels)
-
     def _fail_without_labels(self):
         # A traced call without labels, so that `module(x)` on a conditional module explains
         # itself instead of listing the saved input signatures.
@@ -268,28 +271,29 @@ class _GeneratorModule(_ExportedModule):
         self.__call__ = tf.function(self._generate)
         self.sample = tf.function(self._sample)
         # The traces below are what the SavedModel keeps; the loaded functions accept only these.
-        self.__call__.get_concrete_function(z_spec)
-        self.sample.get_concrete_function(*sample_specs)
+        # The signatures' come first: a later, more specific spec would reuse a general trace.
         if self._num_classes:
             self.default_signature = self.__call__.get_concrete_function(z_spec, labels_spec)
-            self.sample.get_concrete_function(*sample_specs, labels_spec)
         else:
             self.default_signature = self.__call__.get_concrete_function(z_spec)
         self.sample_signature = self.sample.get_concrete_function(*sample_specs)
+        # z of any shape (the checks name a wrong one) and of each of Z_DTYPES, with labels of
+        # each of LABEL_DTYPES when conditional.
+        for z_dtype in Z_DTYPES:
+            any_z = tf.TensorSpec(None, z_dtype, name="z")
+            self.__call__.get_concrete_function(any_z)
+            for labels_dtype in LABEL_DTYPES if self._num_classes else ():
+                any_labels = tf.TensorSpec(None, labels_dtype, name="labels")
+                self.__call__.get_concrete_function(any_z, any_labels)
+                self.sample.get_concrete_function(*sample_specs, any_labels)
 
     def _generate(self, z, labels=None):
         if self._num_classes and labels is None:
             self._fail_without_labels()
             return {"generated": tf.zeros(self._generated_shape)}
-        check = tf.debugging.assert_equal(
-            tf.shape(z)[1],
-            self._z_dim,
-            message=f"z must have shape [batch, {self._z_dim}] (the module's z_dim)",
-        )
-        with tf.control_dependencies([check]):
-            z = tf.identity(z)
+        z = checked_z(z, self._z_dim)
         if self._num_classes:
-            labels = self._checked_labels(labels, tf.shape(z)[0])
+            labels = checked_labels(labels, tf.shape(z)[0], self._num_classes)
         images = self._apply_model(z, labels, training=False)
         if self._points:
             return {"generated": images}
@@ -301,6 +305,12 @@ class _GeneratorModule(_ExportedModule):
     def _sample(self, batch_size, truncation, seed, labels=None):
         checks = [
             tf.debugging.assert_non_negative(batch_size, message="batch_size must be a count >= 0"),
+            tf.debugging.assert_less_equal(
+                batch_size,
+                MAX_BATCH_SIZE,
+                message=f"batch_size must be at most MAX_BATCH_SIZE = {MAX_BATCH_SIZE}; call "
+                "sample several times with other seeds for more",
+            ),
             # NaN fails this comparison as well.
             tf.debugging.assert_greater(
                 truncation,
@@ -317,6 +327,8 @@ class _GeneratorModule(_ExportedModule):
             labels = tf.random.stateless_uniform(
                 [batch_size], _fold_in(key, 1), 0, self._num_classes, dtype=tf.int32
             )
+        else:
+            labels = checked_labels(labels, batch_size, self._num_classes)
         return dict(self._generate_matched(z, labels, truncation), z=z, labels=labels)
 
     def _generate_matched(self, z, labels, truncation):
@@ -346,38 +358,31 @@ class _DiscriminatorModule(_ExportedModule):
     def __init__(self, discriminator, info):
         super().__init__(discriminator, info)
         size, channels = info["resolution"], info["channels"]
-        self._image_shape = (size, size, channels)
+        self._channels = channels
         images_spec = tf.TensorSpec([None, size, size, channels], tf.float32, name="images")
         labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
         self.__call__ = tf.function(self._discriminate)
-        self.__call__.get_concrete_function(images_spec)
         if self._num_classes:
             self.default_signature = self.__call__.get_concrete_function(images_spec, labels_spec)
         else:
             self.default_signature = self.__call__.get_concrete_function(images_spec)
+        # Gray and RGB images of each of IMAGE_DTYPES: what any generator module emits (RGB)
+        # and what D was trained on; labels of each of LABEL_DTYPES when conditional.
+        for given_channels in (1, 3):
+            for images_dtype in IMAGE_DTYPES:
+                any_images = tf.TensorSpec([None, None, None, given_channels], images_dtype)
+                self.__call__.get_concrete_function(any_images)
+                for labels_dtype in LABEL_DTYPES if self._num_classes else ():
+                    labels_any = tf.TensorSpec(None, labels_dtype)
+                    self.__call__.get_concrete_function(any_images, labels_any)
 
     def _discriminate(self, images, labels=None):
         if self._num_classes and labels is None:
             self._fail_without_labels()
             return {"logits": tf.zeros([0, 1])}
-        shape = ", ".join(str(size) for size in self._image_shape)
-        checks = [
-            tf.debugging.assert_equal(
-                tf.shape(images)[1:],
-                self._image_shape,
-                message=f"images must have shape [batch, {shape}]",
-            ),
-            tf.debugging.assert_non_negative(
-                images, message="images must be in [0, 1]; divide uint8 images by 255"
-            ),
-            tf.debugging.assert_less_equal(
-                images, 1.0, message="images must be in [0, 1]; divide uint8 images by 255"
-            ),
-        ]
-        with tf.control_dependencies(checks):
-            images = tf.identity(images)
+        images = checked_images(images, self._resolution, self._channels)
         if self._num_classes:
-            labels = self._checked_labels(labels, tf.shape(images)[0])
+            labels = checked_labels(labels, tf.shape(images)[0], self._num_classes)
         return {"logits": self._apply_model(images * 2.0 - 1.0, labels, training=False)}
 
 
@@ -389,7 +394,18 @@ def _save_atomically(module, signatures, info, path):
     copied, saved_model.pb last, so a crash midway leaves a folder that loads as no module.
     """
     workspace = f"{_sibling(path, _WORKSPACE_MARK)}{uuid.uuid4().hex}"
-    tf.io.gfile.makedirs(workspace)
+    try:
+        tf.io.gfile.makedirs(workspace)
+        _save_into(module, signatures, info, path, workspace)
+    except (OSError, tf.errors.OpError) as error:
+        raise type(write_error(path, error))(
+            f"{write_error(path, error)}. Nothing was exported; a module already at {path} is "
+            "left as it was. Free space or fix the permissions, or export elsewhere."
+        ) from error
+    return path
+
+
+def _save_into(module, signatures, info, path, workspace):
     try:
         metadata_file = os.path.join(workspace, METADATA_FILE)
         with tf.io.gfile.GFile(metadata_file, "w") as handle:
@@ -400,8 +416,8 @@ def _save_atomically(module, signatures, info, path):
         tf.saved_model.save(module, saved, signatures=signatures)
         _move_into_place(saved, path)
     finally:
-        tf.io.gfile.rmtree(workspace)
-    return path
+        if tf.io.gfile.exists(workspace):
+            tf.io.gfile.rmtree(workspace)
 
 
 def _prepare_target(path):

@@ -1,7 +1,8 @@
 """Fault handling in the training loop: SIGTERM (preemption), non-finite losses, lost workers.
 
-SIGTERM (a cloud preemption) finishes the current loop, saves a checkpoint and raises Preempted;
-under multi-worker training SIGTERM to any one worker stops them all at the same step. A
+SIGTERM (a cloud preemption) or Ctrl-C (SIGINT) finishes the current loop, saves a checkpoint
+and raises Preempted; a second Ctrl-C stops at once. Under multi-worker training SIGTERM to any
+one worker stops them all at the same step. A
 non-finite loss stops the run, or with `train.on_non_finite = "rollback"` restores the last
 checkpoint and lowers both learning rates. A peer that dies or hangs raises WorkerLostError.
 """
@@ -20,20 +21,23 @@ from absl import logging
 from compare_gan_tf.checks import check_choice
 from compare_gan_tf.errors import UserError
 from compare_gan_tf.training.checkpoints import restore
+from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.strategy import has_several_tasks
 
 NON_FINITE_POLICIES = ("stop", "rollback")
 
 
 class Preempted(Exception):  # noqa: N818 (a clean stop, not an error)
-    """Training stopped on SIGTERM after saving the checkpoint of `step`; a rerun resumes."""
+    """Training stopped on SIGTERM or Ctrl-C (SIGINT) after saving the checkpoint of `step`;
+    a rerun resumes. `signal_name` names the signal that stopped it."""
 
-    def __init__(self, step, model_dir):
+    def __init__(self, step, model_dir, signal_name="SIGTERM"):
         super().__init__(
-            f"Preempted (SIGTERM) at step {step}: saved checkpoint ckpt-{step} in {model_dir}. "
-            "Rerun the same command to resume from it."
+            f"Preempted ({signal_name}) at step {step}: saved checkpoint ckpt-{step} in "
+            f"{model_dir}. Rerun the same command to resume from it."
         )
         self.step = step
+        self.signal_name = signal_name
 
 
 class NonFiniteError(UserError, FloatingPointError):
@@ -44,19 +48,41 @@ class WorkerLostError(UserError, RuntimeError):
     """A peer of a multi-worker run stopped; the run must be restarted on every worker."""
 
 
+class StopRequest(threading.Event):
+    """Set by a stop signal; `signal_name` names the first one received."""
+
+    signal_name = None
+
+
 @contextlib.contextmanager
-def stop_requested_by(signum):
-    """Yields an Event that `signum` sets while the block runs; the previous handler is restored
-    after. Python handles signals only in the main thread: elsewhere the event stays unset."""
-    requested = threading.Event()
+def stop_requested_by(*signums):
+    """Yields a StopRequest that any of `signums` sets while the block runs; the previous
+    handlers are restored after. A second SIGINT (Ctrl-C twice) raises KeyboardInterrupt at
+    once. Python handles signals only in the main thread: elsewhere the event stays unset."""
+    requested = StopRequest()
     if threading.current_thread() is not threading.main_thread():
         yield requested
         return
-    previous = signal.signal(signum, lambda *_: requested.set())
+
+    def request(signum, frame):
+        name = signal.Signals(signum).name
+        if requested.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        if not requested.is_set():
+            requested.signal_name = name
+            logging.warning(
+                "%s received: stopping after the current loop with a checkpoint%s.",
+                name,
+                " (Ctrl-C again to stop at once, without one)" if name == "SIGINT" else "",
+            )
+        requested.set()
+
+    previous = {signum: signal.signal(signum, request) for signum in signums}
     try:
         yield requested
     finally:
-        signal.signal(signum, signal.SIG_DFL if previous is None else previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def _is_multi_worker(strategy):
@@ -136,9 +162,9 @@ def non_finite_error(bad, step, model_dir, rollbacks=0):
 
 
 def check_non_finite_policy(on_non_finite, rollback_lr_factor):
-    check_choice("train.on_non_finite", on_non_finite, NON_FINITE_POLICIES)
+    check_choice("train.on_non_finite", on_non_finite, NON_FINITE_POLICIES, error=ConfigError)
     if on_non_finite == "rollback" and not 0.0 < rollback_lr_factor < 1.0:
-        raise ValueError(
+        raise ConfigError(
             f"train.rollback_lr_factor must be in (0, 1) to lower the rates; got "
             f"{rollback_lr_factor!r}."
         )
@@ -148,7 +174,7 @@ def check_constant_learning_rates(gan):
     for name, optimizer in (("generator", gan.g_optimizer), ("discriminator", gan.d_optimizer)):
         # A schedule computes the rate from the step; Keras cannot rescale it in place.
         if not isinstance(optimizer.learning_rate, keras.Variable):
-            raise ValueError(
+            raise ConfigError(
                 f'train.on_non_finite = "rollback" needs constant learning rates, but the '
                 f"{name} optimizer uses a schedule; unset {name}/adam.decay_steps or use "
                 '"stop".'

@@ -10,6 +10,7 @@ import keras
 import tensorflow as tf
 
 from compare_gan_tf.architectures.latents import check_z_prior, sample_z
+from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.ema import GeneratorAverage
 
 # Offsets that give the latents of each D update and of the G update their own random stream.
@@ -56,6 +57,25 @@ def _indexed(variables):
     return {f"{i:04d}": v for i, v in enumerate(variables)}
 
 
+def _check_counts(global_batch_size, replicas, disc_iters, ema_start_step):
+    if global_batch_size % replicas:
+        below = global_batch_size - global_batch_size % replicas
+        fits = f"{below} or {below + replicas}" if below else f"{replicas}"
+        raise ConfigError(
+            f"Experiment.batch_size = {global_batch_size} (the global batch) must be a multiple "
+            f"of the {replicas} replicas, each of which takes an equal share; use {fits}."
+        )
+    if isinstance(disc_iters, bool) or not isinstance(disc_iters, int) or disc_iters < 1:
+        raise ConfigError(
+            f"GAN.disc_iters must be an integer number of D updates per G update (at least 1); "
+            f"got {disc_iters!r}."
+        )
+    if isinstance(ema_start_step, bool) or not isinstance(ema_start_step, int):
+        raise ConfigError(f"GAN.ema_start_step must be an integer step; got {ema_start_step!r}.")
+    if ema_start_step < 0:
+        raise ConfigError(f"GAN.ema_start_step must be a step >= 0; got {ema_start_step!r}.")
+
+
 @gin.configurable
 class GAN:
     """Owns G, D, the EMA generator, their optimizers and the step counter (G updates).
@@ -83,11 +103,9 @@ class GAN:
         seed=0,
     ):
         check_z_prior(z_prior)
-        if global_batch_size % strategy.num_replicas_in_sync:
-            raise ValueError(
-                f"The global batch size {global_batch_size} must be a multiple of the "
-                f"{strategy.num_replicas_in_sync} replicas; change batch_size."
-            )
+        _check_counts(global_batch_size, strategy.num_replicas_in_sync, disc_iters, ema_start_step)
+        if not 0.0 <= ema_decay < 1.0:
+            raise ConfigError(f"GAN.ema_decay must be in [0, 1); got {ema_decay!r}.")
         self.generator, self.discriminator, self.objective = generator, discriminator, objective
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         self.strategy, self.global_batch_size = strategy, global_batch_size

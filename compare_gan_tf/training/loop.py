@@ -19,6 +19,7 @@ from compare_gan_tf.training import checkpoints, faults
 from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.experiment import Experiment
 from compare_gan_tf.training.hooks import RunState, Samples, Summaries, call_hooks
+from compare_gan_tf.training.lock import training_lock
 
 _INTERVALS = ("save_checkpoints_steps", "summary_steps", "singular_value_steps", "sample_steps")
 
@@ -70,6 +71,12 @@ class TrainSettings:
                     f"train.{name} must be an integer number of steps (0 or None for never), "
                     f"got {value!r}; bind e.g. train.{name} = 1000."
                 )
+        for name, least in (("keep_checkpoint_max", 1), ("max_rollbacks", 0)):
+            value = getattr(self, name)
+            if not _is_count(value) or value < least:
+                raise ConfigError(
+                    f"train.{name} must be an integer of at least {least}, got {value!r}."
+                )
         faults.check_non_finite_policy(self.on_non_finite, self.rollback_lr_factor)
 
 
@@ -87,10 +94,15 @@ def train(model_dir, experiment=None, hooks=(), **settings):
 
     `settings` override gin's `train.*` (see TrainSettings). `hooks` run after the built-in
     summaries and samples (see hooks.py); `experiment` defaults to one built from gin.
-    SIGTERM (to any worker of a cluster) saves a checkpoint after the current loop and raises
-    faults.Preempted.
+    SIGTERM (to any worker of a cluster) or Ctrl-C saves a checkpoint after the current loop and
+    raises faults.Preempted. model_dir's training lock (lock.py) is held throughout.
     """
     settings = TrainSettings(**settings)
+    with training_lock(model_dir):
+        return _train(model_dir, experiment, hooks, settings)
+
+
+def _train(model_dir, experiment, hooks, settings):
     experiment = experiment or Experiment()
     checkpoints.make_model_dir(model_dir)
     gan = experiment.gan
@@ -126,7 +138,7 @@ def train(model_dir, experiment=None, hooks=(), **settings):
         disable=not chief,
     )
     rollbacks = 0
-    stopping = faults.stop_requested_by(signal.SIGTERM)
+    stopping = faults.stop_requested_by(signal.SIGTERM, signal.SIGINT)
     with stopping as stop_requested, contextlib.closing(progress):
         while run.step < settings.training_steps:
             steps = min(settings.steps_per_loop, settings.training_steps - run.step)
@@ -159,5 +171,5 @@ def train(model_dir, experiment=None, hooks=(), **settings):
             if stop:
                 if not saved:
                     checkpoints.save(manager, model_dir, run.step)
-                raise faults.Preempted(run.step, model_dir)
+                raise faults.Preempted(run.step, model_dir, stop_requested.signal_name or "SIGTERM")
     return experiment

@@ -11,6 +11,7 @@ newest, checkpoint as PNG files in model_dir/generated; see sample_files.py). Th
 the study worker and the tools all start runs here.
 """
 
+import contextlib
 import dataclasses
 import os
 
@@ -19,6 +20,8 @@ import tensorflow as tf
 
 from compare_gan_tf.training import checkpoints, loop, publishing, sample_files, scoring
 from compare_gan_tf.training.config import DEFAULT_CONFIG, parse_gin
+from compare_gan_tf.training.lock import training_lock
+from compare_gan_tf.training.resume_check import check_resumable
 
 # The names and their check live apart, so the command line checks them before TensorFlow loads.
 from compare_gan_tf.training.schedules import (  # noqa: F401 (SCHEDULES: part of this API)
@@ -158,16 +161,23 @@ def run(model_dir, gin_configs=None, gin_bindings=(), schedule=DEFAULT_SCHEDULE,
     gin_configs: paths or names of shipped configs; None takes model_dir/config.gin when the
     schedule only reads an earlier run and that file exists, else the embedded default
     (digits_sndcgan.gin). Schedules share one Experiment, built by the first that needs it.
-    `report(line)`, if given, receives each schedule's summary as soon as it is done.
+    `report(line)`, if given, receives each schedule's summary as soon as it is done. A
+    schedule that trains stops with lock.ModelDirLockedError when another live run trains in
+    model_dir.
     """
     schedule = check_schedule(schedule)
     check_checkpoints(model_dir, schedule)
     configure(gin_configs or default_configs(model_dir, schedule), gin_bindings)
+    check_resumable(model_dir)
     outcomes = []
     experiment = None
-    for name in schedule:
-        summary, rows, experiment = _RUNNERS[name](model_dir, experiment)
-        outcomes.append(Outcome(name, summary, rows, experiment))
-        if report:
-            report(summary)
+    # A schedule that trains holds model_dir's lock from before its first write (train_and_eval
+    # scores earlier checkpoints first); reading schedules take none.
+    trains = any("train" in name for name in schedule)
+    with training_lock(model_dir) if trains else contextlib.nullcontext():
+        for name in schedule:
+            summary, rows, experiment = _RUNNERS[name](model_dir, experiment)
+            outcomes.append(Outcome(name, summary, rows, experiment))
+            if report:
+                report(summary)
     return outcomes

@@ -15,6 +15,8 @@ import tensorflow as tf
 import tqdm
 from absl import logging
 
+from compare_gan_tf.files import write_error
+
 # Imported for their gin configurables (digits_classifier.*, inception.*, keras_inception_v3.*).
 from compare_gan_tf.metrics import digits_classifier, inception  # noqa: F401
 from compare_gan_tf.metrics.evaluator import Evaluator
@@ -168,14 +170,30 @@ class CheckpointScorer:
             "scores": scores,
             "settings": self.settings(),
         }
-        append_result(results_path(self.model_dir), row)
-        if truncation is None:
-            keep_if_best(self.model_dir, row, self.experiment.kind.best_score)
-        writer = tf.summary.create_file_writer(eval_dir(self.model_dir))
-        with writer.as_default(step=step):
-            for name, value in scores.items():
-                tf.summary.scalar(summary_tag(name), value)
-        writer.close()
+        results = results_path(self.model_dir)
+        try:
+            append_result(results, row)
+        except (OSError, tf.errors.OpError) as error:
+            # The scores took minutes: the message keeps them; earlier rows stay as they were.
+            shown = ", ".join(f"{name} {value:.6g}" for name, value in scores.items())
+            raise type(write_error(results, error))(
+                f"{write_error(results, error)}. The scores of step {step}, not saved: {shown}. "
+                f"Rows already in {results} are kept; free space or fix the permissions and "
+                "rerun --schedule=eval to score the checkpoint again."
+            ) from error
+        try:
+            if truncation is None:
+                keep_if_best(self.model_dir, row, self.experiment.kind.best_score)
+            writer = tf.summary.create_file_writer(eval_dir(self.model_dir))
+            with writer.as_default(step=step):
+                for name, value in scores.items():
+                    tf.summary.scalar(summary_tag(name), value)
+            writer.close()
+        except (OSError, tf.errors.OpError) as error:
+            raise type(write_error(self.model_dir, error))(
+                f"{write_error(self.model_dir, error)}. The scores of step {step} are saved in "
+                f"{results}; free space or fix the permissions and rerun."
+            ) from error
         return row
 
     def score_unscored(self, truncation=None):
@@ -234,6 +252,9 @@ def truncation_sweep(
     with tqdm.tqdm(thresholds, desc="truncation curve", unit="threshold") as progress:
         rows = truncation_curve(scorer.score, progress)
     stem = os.path.join(eval_dir(model_dir), f"truncation_step_{step:07d}")
-    write_json(stem + ".json", {"step": step, "settings": scorer.settings(), "rows": rows})
+    try:
+        write_json(stem + ".json", {"step": step, "settings": scorer.settings(), "rows": rows})
+    except OSError as error:  # write_json raises WriteError, naming the file
+        raise type(error)(f"{error}. The curve, not saved: {rows}") from error
     plot_truncation_curve(rows, stem + ".png", title=f"step {step}")
     return rows
