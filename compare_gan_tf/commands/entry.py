@@ -4,7 +4,8 @@
     1   an error a user can fix (compare_gan_tf.errors.UserError): its message, no traceback.
     2   a usage error (unknown flag, bad flag value, unexpected argument, unknown schedule): one
         line naming it, and where the help is; no help dump.
-    75  preempted (SIGTERM or Ctrl-C; sysexits.h's EX_TEMPFAIL): the checkpoint is saved, rerun to resume.
+    75  preempted (SIGTERM or Ctrl-C; sysexits.h's EX_TEMPFAIL): the checkpoint is saved;
+        rerun to resume.
 Any other exception is a bug and keeps its traceback (status 1). `--debug` prints the traceback
 in every case. This module imports nothing heavy, so a bad flag fails before TensorFlow loads.
 """
