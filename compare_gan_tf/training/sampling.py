@@ -1,28 +1,109 @@
-"""Sampling the EMA generator: standing BN statistics from fixed latents, samples, sample files."""
+"""Sampling the EMA generator: standing BN statistics from fixed latents, samples, sample files.
+
+Both run as one compiled program each under the GAN's strategy: every replica draws its slice
+of the latents (as in training), and G's cross-replica batch norms see the whole batch.
+"""
 
 import os
+import weakref
 
 import tensorflow as tf
 
-from compare_gan_tf.training.ema import standing_statistics
+from compare_gan_tf.layers.normalization import batch_norm_layers
 
 SAMPLE_SEED = (2019, 11)
+STANDING_BATCHES = 8
 
 
-def prepare_sampling(gan, seed=SAMPLE_SEED, standing_batches=8, truncation=None):
+def _replica_slice(tensor):
+    """This replica's equal share of `tensor` along axis 0 (None stays None)."""
+    if tensor is None:
+        return None
+    context = tf.distribute.get_replica_context()
+    size = tf.shape(tensor)[0] // context.num_replicas_in_sync
+    return tensor[context.replica_id_in_sync_group * size :][:size]
+
+
+class _Programs:
+    """The compiled sampling programs of one GAN (traced once per truncation and count)."""
+
+    def __init__(self, gan):
+        self.gan = gan
+        self.statistics = [
+            variable
+            for layer in batch_norm_layers(gan.ema.average)
+            for variable in (layer.moving_mean, layer.moving_variance)
+        ]
+        self.standing = tf.function(self._standing)
+        self.sample = tf.function(self._sample)
+
+    def _standing(self, seed, batches, truncation):
+        """Sets each BN's moving statistics to the mean of its moments over `batches` batches.
+
+        Traced with every BN's momentum at 0, so a training call leaves the batch's moments in
+        the moving statistics; the loop adds them up (BigGAN's "standing statistics").
+        """
+        gan = self.gan
+
+        def forward(z, labels):
+            gan.ema.average(_replica_slice(z), _replica_slice(labels), training=True)
+
+        totals = [tf.zeros_like(variable) for variable in self.statistics]
+        for index in tf.range(batches, dtype=tf.int64):
+            batch_seed = tf.stack([seed[0], 100 + index])
+            latents = gan.sample_latents(gan.global_batch_size, batch_seed, truncation)
+            gan.strategy.run(forward, args=latents)
+            totals = [total + variable for total, variable in zip(totals, self.statistics)]
+        for variable, total in zip(self.statistics, totals):
+            variable.assign(total / tf.cast(batches, total.dtype))
+
+    def _sample(self, seed, count):
+        """`count` eval-mode outputs, each replica generating its share; labels cycle through
+        the classes (one class per column of a 10-wide grid)."""
+        gan = self.gan
+        replicas = gan.strategy.num_replicas_in_sync
+        padded = -(-count // replicas) * replicas
+        z, labels = gan.sample_latents(padded, seed)
+        if labels is not None:
+            labels = tf.range(padded) % gan.num_classes
+
+        def generate(z, labels):
+            return gan.ema.average(_replica_slice(z), _replica_slice(labels), training=False)
+
+        outputs = gan.strategy.run(generate, args=(z, labels))
+        return gan.strategy.gather(outputs, axis=0)[:count]
+
+
+_PROGRAMS = weakref.WeakKeyDictionary()
+
+
+def _programs(gan):
+    if gan not in _PROGRAMS:
+        _PROGRAMS[gan] = _Programs(gan)
+    return _PROGRAMS[gan]
+
+
+def prepare_sampling(gan, seed=SAMPLE_SEED, standing_batches=STANDING_BATCHES, truncation=None):
     """Recomputes the EMA generator's BN statistics from fixed latents ("standing statistics").
 
     Fixed seeds make the statistics, and so the samples, a function of the weights alone.
     With `truncation`, the latents are truncated too, so sampling at a threshold uses the
     statistics of the z it will see (BigGAN, appendix C: statistics matched to the truncation).
     """
-    batches = (
-        gan.sample_latents(
-            gan.global_batch_size, tf.constant([seed[0], 100 + i], tf.int64), truncation
-        )
-        for i in range(standing_batches)
-    )
-    standing_statistics(gan.ema.average, batches)
+    programs = _programs(gan)
+    if not programs.statistics:
+        return
+    if truncation is not None:
+        truncation = tf.constant(truncation, tf.float32)
+    layers = batch_norm_layers(gan.ema.average)
+    momenta = [layer.momentum for layer in layers]
+    try:
+        for layer in layers:
+            layer.momentum = 0.0  # read when the program is traced
+        programs.standing(tf.constant(seed, tf.int64), tf.constant(standing_batches), truncation)
+    finally:
+        for layer, momentum in zip(layers, momenta):
+            layer.momentum = momentum
 
 
 def sample_images(gan, count, seed=SAMPLE_SEED):
@@ -31,10 +112,7 @@ def sample_images(gan, count, seed=SAMPLE_SEED):
     The same seed gives the same z and labels at every step, so grids show progress.
     """
     prepare_sampling(gan, seed)
-    z, labels = gan.sample_latents(count, tf.constant(seed, tf.int64))
-    if labels is not None:
-        labels = tf.range(count) % gan.num_classes  # one class per column of a 10-wide grid
-    return gan.ema.average(z, labels, training=False).numpy()
+    return _programs(gan).sample(tf.constant(seed, tf.int64), count).numpy()
 
 
 def write_samples(gan, kind, model_dir, write_files=True):
