@@ -4,6 +4,7 @@ Both run as one compiled program each under the GAN's strategy: every replica dr
 of the latents (as in training), and G's cross-replica batch norms see the whole batch.
 """
 
+import contextlib
 import os
 import weakref
 
@@ -35,7 +36,7 @@ class _Programs:
             for variable in (layer.moving_mean, layer.moving_variance)
         ]
         self.standing = tf.function(self._standing)
-        self.sample = tf.function(self._sample)
+        self.standing_then_sample = tf.function(self._standing_then_sample)
 
     def _standing(self, seed, batches, truncation):
         """Sets each BN's moving statistics to the mean of its moments over `batches` batches.
@@ -44,6 +45,8 @@ class _Programs:
         the moving statistics; the loop adds them up (BigGAN's "standing statistics").
         """
         gan = self.gan
+        if not self.statistics:
+            return
 
         def forward(z, labels):
             gan.ema.average(_replica_slice(z), _replica_slice(labels), training=True)
@@ -55,7 +58,11 @@ class _Programs:
             gan.strategy.run(forward, args=latents)
             totals = [total + variable for total, variable in zip(totals, self.statistics)]
         for variable, total in zip(self.statistics, totals):
-            variable.assign(total / tf.cast(batches, total.dtype))
+            variable.assign(total / batches)
+
+    def _standing_then_sample(self, seed, count):
+        self._standing(seed, STANDING_BATCHES, None)
+        return self._sample(seed, count)
 
     def _sample(self, seed, count):
         """`count` eval-mode outputs, each replica generating its share; labels cycle through
@@ -83,6 +90,21 @@ def _programs(gan):
     return _PROGRAMS[gan]
 
 
+@contextlib.contextmanager
+def _momentum_zero(gan):
+    """Every BN of the EMA generator at momentum 0, the value the sampling programs are traced
+    with (a Python attribute, read only when a program is traced)."""
+    layers = batch_norm_layers(gan.ema.average)
+    momenta = [layer.momentum for layer in layers]
+    try:
+        for layer in layers:
+            layer.momentum = 0.0
+        yield
+    finally:
+        for layer, momentum in zip(layers, momenta):
+            layer.momentum = momentum
+
+
 def prepare_sampling(gan, seed=SAMPLE_SEED, standing_batches=STANDING_BATCHES, truncation=None):
     """Recomputes the EMA generator's BN statistics from fixed latents ("standing statistics").
 
@@ -90,29 +112,20 @@ def prepare_sampling(gan, seed=SAMPLE_SEED, standing_batches=STANDING_BATCHES, t
     With `truncation`, the latents are truncated too, so sampling at a threshold uses the
     statistics of the z it will see (BigGAN, appendix C: statistics matched to the truncation).
     """
-    programs = _programs(gan)
-    if not programs.statistics:
-        return
     if truncation is not None:
         truncation = tf.constant(truncation, tf.float32)
-    layers = batch_norm_layers(gan.ema.average)
-    momenta = [layer.momentum for layer in layers]
-    try:
-        for layer in layers:
-            layer.momentum = 0.0  # read when the program is traced
-        programs.standing(tf.constant(seed, tf.int64), tf.constant(standing_batches), truncation)
-    finally:
-        for layer, momentum in zip(layers, momenta):
-            layer.momentum = momentum
+    with _momentum_zero(gan):
+        _programs(gan).standing(tf.constant(seed, tf.int64), standing_batches, truncation)
 
 
 def sample_images(gan, count, seed=SAMPLE_SEED):
-    """`count` outputs of the EMA generator after recomputing its BN statistics.
+    """`count` outputs of the EMA generator after recomputing its BN statistics, in one program.
 
     The same seed gives the same z and labels at every step, so grids show progress.
     """
-    prepare_sampling(gan, seed)
-    return _programs(gan).sample(tf.constant(seed, tf.int64), count).numpy()
+    with _momentum_zero(gan):
+        samples = _programs(gan).standing_then_sample(tf.constant(seed, tf.int64), count)
+    return samples.numpy()
 
 
 def write_samples(gan, kind, model_dir, write_files=True):
