@@ -31,6 +31,17 @@ def check_accumulation(accumulation_steps, replica_batch_size):
         )
 
 
+def check_jit_compile(jit_compile, strategy):
+    """XLA cannot read MirroredStrategy's per-device variables from one compiled step."""
+    mirrored = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
+    if jit_compile and isinstance(strategy, mirrored):
+        raise ConfigError(
+            f"GAN.jit_compile = True does not work with {type(strategy).__name__}: XLA cannot "
+            "read the per-device copies of its variables. Set GAN.jit_compile = False, or use "
+            "one device or a TPU (TPUStrategy compiles with XLA anyway)."
+        )
+
+
 def check_replica_batch(objective, replica_batch_size, num_classes):
     """PacGAN needs an unconditional model and a per-replica batch divisible by its m; mode
     seeking pairs the halves of the per-replica batch, so it must be even."""
@@ -97,6 +108,7 @@ class GAN:
         jit_compile=False,
     ):
         check_z_prior(z_prior)
+        check_jit_compile(jit_compile, strategy)
         if global_batch_size % strategy.num_replicas_in_sync:
             raise ValueError(
                 f"The global batch size {global_batch_size} must be a multiple of the "
@@ -113,12 +125,13 @@ class GAN:
         check_accumulation(accumulation_steps, replica_batch)
         check_replica_batch(objective, replica_batch // accumulation_steps, num_classes)
         self.accumulation_steps = accumulation_steps
-        self._d_update, self._g_update = self._d_step, self._g_step
-        if jit_compile:
-            # A nested function call that XLA compiles; MirroredStrategy cannot synchronize
-            # replicas inside one (TPUStrategy compiles the whole step with XLA anyway).
-            self._d_update = tf.function(self._d_step, jit_compile=True)
-            self._g_update = tf.function(self._g_step, jit_compile=True)
+        self._d_update, self._g_update = self._d_apply, self._g_apply
+        if jit_compile and not isinstance(strategy, tf.distribute.TPUStrategy):
+            # TPUStrategy compiles every step with XLA anyway; elsewhere a nested function call
+            # that XLA compiles. The latents are drawn outside it: XLA's stateless random ops
+            # use another algorithm, and the draws must not depend on the switch.
+            self._d_update = tf.function(self._d_apply, jit_compile=True)
+            self._g_update = tf.function(self._g_apply, jit_compile=True)
         self.power_iteration_vectors = [
             variable
             for model in (generator, discriminator)
@@ -236,7 +249,9 @@ class GAN:
 
     def _d_step(self, images, labels, stream):
         z, fake_labels = self._replica_latents(stream)
+        return self._d_update(images, labels, z, fake_labels, stream)
 
+    def _d_apply(self, images, labels, z, fake_labels, stream):
         def loss_fn(images, labels, z, fake_labels):
             monitor = {}
             loss, parts = self.objective.discriminator_loss(
@@ -261,6 +276,9 @@ class GAN:
 
     def _g_step(self):
         z, fake_labels = self._replica_latents(_G_STREAM)
+        return self._g_update(z, fake_labels)
+
+    def _g_apply(self, z, fake_labels):
         variables = self.generator.trainable_variables
 
         def loss_fn(z, fake_labels):
@@ -293,8 +311,8 @@ class GAN:
         for stream in range(self.disc_iters):
             images, labels = next(iterator)
             stream = tf.constant(stream, tf.int64)
-            metrics.update(self.strategy.run(self._d_update, args=(images, labels, stream)))
-        metrics.update(self.strategy.run(self._g_update))
+            metrics.update(self.strategy.run(self._d_step, args=(images, labels, stream)))
+        metrics.update(self.strategy.run(self._g_step))
         self.step.assign_add(1)
         self.ema.update(self.step)
         return {
