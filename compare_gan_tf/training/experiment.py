@@ -10,7 +10,7 @@ from compare_gan_tf.architectures.registry import resolutions
 from compare_gan_tf.training.config import ConfigError, refuse_ignored_bindings
 from compare_gan_tf.training.data_kinds import data_kind
 from compare_gan_tf.training.factory import build_gan
-from compare_gan_tf.training.gan import adam
+from compare_gan_tf.training.optimizers import optimizer
 from compare_gan_tf.training.strategy import make_strategy
 
 
@@ -69,7 +69,7 @@ def _refuse_bindings_the_experiment_sets(architecture, num_classes):
 def _optimizer_in_scope(scope):
     def make():
         with gin.config_scope(scope):
-            return adam()
+            return optimizer()
 
     return make
 
@@ -80,7 +80,8 @@ class Experiment:
     `strategy` and `gan`.
 
     `conditional=True` trains class-conditional models when the dataset has labels. Optimizers
-    are gin-scoped: `generator/adam.learning_rate`, `discriminator/adam.learning_rate`.
+    are gin-scoped: `generator/optimizer.name = "adamw"`, `generator/adamw.learning_rate`,
+    `discriminator/adam.learning_rate` (see optimizers.py).
     `mixed_precision` is a Keras policy name: "mixed_bfloat16" on TPUs, "mixed_float16" on GPUs.
     `seed` seeds the weights' initialization and the random draws of augmentations
     (keras.utils.set_random_seed, process-wide) and the latents of the training steps.

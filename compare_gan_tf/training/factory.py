@@ -14,7 +14,8 @@ import tensorflow as tf
 from compare_gan_tf.architectures import build_discriminator, build_generator
 from compare_gan_tf.checks import check_choice
 from compare_gan_tf.objectives import GANObjective
-from compare_gan_tf.training.gan import GAN, adam, check_replica_batch
+from compare_gan_tf.training.gan import GAN, check_replica_batch
+from compare_gan_tf.training.optimizers import adam
 
 MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
 
@@ -51,6 +52,8 @@ def build_gan(
     seed=0,
     generator_options=None,
     discriminator_options=None,
+    accumulation_steps=None,
+    jit_compile=None,
 ):
     """A GAN of `architecture` at `resolution` (None for 2-D points), built in `strategy`'s scope.
 
@@ -69,6 +72,8 @@ def build_gan(
       seed: the seed of the latents drawn in training steps.
       generator_options, discriminator_options: constructor arguments of the architecture
         (ch, normalization, spectral_norm, ...).
+      accumulation_steps, jit_compile: GAN's (micro-batches per update, XLA); None leaves them
+        to gin's GAN bindings or GAN's defaults.
     """
     check_choice("mixed_precision", mixed_precision, MIXED_PRECISION)
     if mixed_precision:
@@ -105,6 +110,14 @@ def build_gan(
             g_optimizer=optimizers[0],
             d_optimizer=optimizers[1],
             seed=seed,
+            **{
+                name: value
+                for name, value in (
+                    ("accumulation_steps", accumulation_steps),
+                    ("jit_compile", jit_compile),
+                )
+                if value is not None
+            },
         )
 
 

@@ -2,33 +2,44 @@
 
 Runs under any tf.distribute strategy. Every replica computes its loss as a mean over its own
 examples divided by the number of replicas; Keras optimizers sum gradients over replicas, so the
-update equals the one for the mean over the global batch.
+update equals the one for the mean over the global batch. With `accumulation_steps` k, each
+replica splits its batch into k micro-batches and applies the mean of their gradients once.
 """
 
 import gin
-import keras
 import tensorflow as tf
 
 from compare_gan_tf.architectures.latents import check_z_prior, sample_z
+from compare_gan_tf.layers import SpectralNormalization
 from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.ema import GeneratorAverage
+from compare_gan_tf.training.optimizers import adam
 
 # Offsets that give the latents of each D update and of the G update their own random stream.
 _G_STREAM = 1000
 
 
-@gin.configurable
-def adam(learning_rate=2e-4, beta1=0.5, beta2=0.999, decay_steps=None):
-    """Adam, with a linear decay of the learning rate to 0 over `decay_steps` when it is set.
-
-    Defaults are compare_gan's (Kurach et al. 2019); WGAN-GP used beta1=0, beta2=0.9 with the
-    linear decay, BigGAN beta1=0, beta2=0.999 and two time-scale rates (G 5e-5, D 2e-4).
-    """
-    if decay_steps:
-        learning_rate = keras.optimizers.schedules.PolynomialDecay(
-            learning_rate, decay_steps, end_learning_rate=0.0
+def check_accumulation(accumulation_steps, replica_batch_size):
+    """k micro-batches need a per-replica batch that k divides."""
+    if isinstance(accumulation_steps, bool) or not isinstance(accumulation_steps, int):
+        accumulation_steps = None
+    if not accumulation_steps or accumulation_steps < 1 or replica_batch_size % accumulation_steps:
+        raise ConfigError(
+            f"GAN.accumulation_steps must be a positive integer that divides the per-replica "
+            f"batch ({replica_batch_size}); bind e.g. GAN.accumulation_steps = 1 (off) or change "
+            "the batch size."
         )
-    return keras.optimizers.Adam(learning_rate, beta_1=beta1, beta_2=beta2)
+
+
+def check_jit_compile(jit_compile, strategy):
+    """XLA cannot read MirroredStrategy's per-device variables from one compiled step."""
+    mirrored = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
+    if jit_compile and isinstance(strategy, mirrored):
+        raise ConfigError(
+            f"GAN.jit_compile = True does not work with {type(strategy).__name__}: XLA cannot "
+            "read the per-device copies of its variables. Set GAN.jit_compile = False, or use "
+            "one device or a TPU (TPUStrategy compiles with XLA anyway)."
+        )
 
 
 def check_replica_batch(objective, replica_batch_size, num_classes):
@@ -82,6 +93,17 @@ class GAN:
 
     `objective` is an `objectives.GANObjective`: its `discriminator_loss` and `generator_loss`
     return (loss, dict of named scalar parts). Create the GAN inside `strategy.scope()`.
+
+    `accumulation_steps` k > 1 splits each replica's batch (real images and latents) into k
+    micro-batches and applies the mean of their gradients once per update: for models without
+    batch statistics this is exactly the update of the whole batch. Spectral norm's power
+    iteration advances once per update: every micro-batch starts from the same u, so all see
+    the same sigma. Batch norm normalizes each micro-batch by its own statistics (as on a
+    replica of a k times smaller batch) and its moving averages take one momentum step per
+    micro-batch (k per update; they are recomputed before sampling anyway). Other state the
+    objective keeps (ADA's p, LeCam's averages) is also updated per micro-batch, and terms that
+    pair examples (mode seeking, PacGAN) pair them within a micro-batch.
+    `jit_compile=True` compiles each replica's D and G update with XLA.
     """
 
     def __init__(
@@ -101,8 +123,11 @@ class GAN:
         ema_start_step=0,
         z_prior="normal",
         seed=0,
+        accumulation_steps=1,
+        jit_compile=False,
     ):
         check_z_prior(z_prior)
+        check_jit_compile(jit_compile, strategy)
         _check_counts(global_batch_size, strategy.num_replicas_in_sync, disc_iters, ema_start_step)
         if not 0.0 <= ema_decay < 1.0:
             raise ConfigError(f"GAN.ema_decay must be in [0, 1); got {ema_decay!r}.")
@@ -113,9 +138,24 @@ class GAN:
         self.disc_iters, self.seed = disc_iters, seed
         self.ema = GeneratorAverage(generator, ema_generator, ema_decay, ema_start_step)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
-        check_replica_batch(
-            objective, global_batch_size // strategy.num_replicas_in_sync, num_classes
-        )
+        replica_batch = global_batch_size // strategy.num_replicas_in_sync
+        check_accumulation(accumulation_steps, replica_batch)
+        check_replica_batch(objective, replica_batch // accumulation_steps, num_classes)
+        self.accumulation_steps = accumulation_steps
+        self._d_update, self._g_update = self._d_apply, self._g_apply
+        if jit_compile and not isinstance(strategy, tf.distribute.TPUStrategy):
+            # TPUStrategy compiles every step with XLA anyway; elsewhere a nested function call
+            # that XLA compiles. The latents are drawn outside it: XLA's stateless random ops
+            # use another algorithm, and the draws must not depend on the switch.
+            self._d_update = tf.function(self._d_apply, jit_compile=True)
+            self._g_update = tf.function(self._g_apply, jit_compile=True)
+        self.power_iteration_vectors = [
+            variable
+            for model in (generator, discriminator)
+            for layer in model._flatten_layers(include_self=False)
+            if isinstance(layer, SpectralNormalization)
+            for variable in layer.non_trainable_variables
+        ]
         objective.build(global_batch_size)
         # Keras 3 under tf.distribute: build the optimizers in the strategy scope first.
         self.g_optimizer.build(generator.trainable_variables)
@@ -190,36 +230,81 @@ class GAN:
         replicas = tf.distribute.get_replica_context().num_replicas_in_sync
         return optimizer.scale_loss(loss / replicas)
 
+    def _accumulated_update(self, optimizer, variables, loss_fn, batch):
+        """Applies the gradient of loss_fn's mean over `accumulation_steps` micro-batches of
+        `batch` (a tuple of tensors or None, split along axis 0); returns the mean metrics.
+
+        loss_fn(*micro_batch) -> (loss, metrics). Before every micro-batch after the first, the
+        power-iteration vectors go back to their values at the start of the update.
+        """
+        k = self.accumulation_steps
+
+        def gradients_of(index):
+            micro = [None if part is None else _micro_batch(part, index, k) for part in batch]
+            with tf.GradientTape() as tape:
+                loss, metrics = loss_fn(*micro)
+                scaled = self._scaled(optimizer, loss) / k
+            gradients = tape.gradient(scaled, variables)
+            gradients = [
+                tf.zeros_like(v) if g is None else tf.convert_to_tensor(g)
+                for g, v in zip(gradients, variables)
+            ]
+            return gradients, {name: value / k for name, value in metrics.items()}
+
+        start = [tf.identity(variable) for variable in self.power_iteration_vectors if k > 1]
+        gradients, metrics = gradients_of(0)
+        # A Python loop: under MirroredStrategy, u's assignment synchronizes the replicas, which
+        # TensorFlow does not allow inside a graph loop.
+        for index in range(1, k):
+            for variable, value in zip(self.power_iteration_vectors, start):
+                variable.assign(value)
+            more, more_metrics = gradients_of(index)
+            gradients = [g + m for g, m in zip(gradients, more)]
+            metrics = {name: metrics[name] + more_metrics[name] for name in metrics}
+        optimizer.apply_gradients(zip(gradients, variables))
+        return metrics
+
     def _d_step(self, images, labels, stream):
         z, fake_labels = self._replica_latents(stream)
-        variables = self.discriminator.trainable_variables
-        monitor = {}
-        with tf.GradientTape() as tape:
+        return self._d_update(images, labels, z, fake_labels, stream)
+
+    def _d_apply(self, images, labels, z, fake_labels, stream):
+        def loss_fn(images, labels, z, fake_labels):
+            monitor = {}
             loss, parts = self.objective.discriminator_loss(
                 self._d_fn,
                 self._g_fn,
                 images,
                 labels,
                 z,
-                variables,
+                self.discriminator.trainable_variables,
                 fake_labels,
                 monitor,
                 step=self.step * self.disc_iters + stream,
             )
-            scaled = self._scaled(self.d_optimizer, loss)
-        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
-        return {"d_loss": loss, **parts, **monitor}
+            return loss, {"d_loss": loss, **parts, **monitor}
+
+        return self._accumulated_update(
+            self.d_optimizer,
+            self.discriminator.trainable_variables,
+            loss_fn,
+            (images, labels, z, fake_labels),
+        )
 
     def _g_step(self):
         z, fake_labels = self._replica_latents(_G_STREAM)
+        return self._g_update(z, fake_labels)
+
+    def _g_apply(self, z, fake_labels):
         variables = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
+
+        def loss_fn(z, fake_labels):
             loss, parts = self.objective.generator_loss(
                 self._d_fn, self._g_fn, z, fake_labels, variables
             )
-            scaled = self._scaled(self.g_optimizer, loss)
-        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
-        metrics = {"g_loss": loss, **parts}
+            return loss, {"g_loss": loss, **parts}
+
+        metrics = self._accumulated_update(self.g_optimizer, variables, loss_fn, (z, fake_labels))
         if self.mine_optimizer is not None:
             metrics["mine_loss"] = self._mine_step(z, fake_labels)
         return metrics
@@ -242,6 +327,7 @@ class GAN:
         metrics = {}
         for stream in range(self.disc_iters):
             images, labels = next(iterator)
+            stream = tf.constant(stream, tf.int64)
             metrics.update(self.strategy.run(self._d_step, args=(images, labels, stream)))
         metrics.update(self.strategy.run(self._g_step))
         self.step.assign_add(1)
@@ -258,3 +344,9 @@ class GAN:
         for _ in tf.range(steps - 1):
             metrics = self._one_step(iterator)
         return metrics
+
+
+def _micro_batch(tensor, index, count):
+    """Micro-batch `index` of `count` equal ones along axis 0."""
+    size = tf.shape(tensor)[0] // count
+    return tensor[index * size : (index + 1) * size]
