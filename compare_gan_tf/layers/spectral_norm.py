@@ -276,7 +276,7 @@ class SpectralNormalization(keras.layers.Wrapper):
         return config
 
 
-def maybe_spectral_norm(layer, mode="none", scale=1.0):
+def maybe_spectral_norm(layer, mode="none", scale=1.0, power_iterations=1):
     """Wraps a layer in `SpectralNormalization` according to a mode name.
 
     The wrapper takes the layer's dtype policy, so mixed precision carries over.
@@ -286,6 +286,7 @@ def maybe_spectral_norm(layer, mode="none", scale=1.0):
         mode: str, default "none". "none" returns `layer` unchanged, "sn" wraps it with spectral
             normalization and "bssn" with bidirectional scaled spectral normalization.
         scale: float, default 1.0. BSSN's constant c.
+        power_iterations: int, default 1. Power-iteration steps per training call.
 
     Returns:
         `layer` itself for "none", else a `SpectralNormalization` wrapping it.
@@ -312,5 +313,9 @@ def maybe_spectral_norm(layer, mode="none", scale=1.0):
     if mode == "none":
         return layer
     return SpectralNormalization(
-        layer, bidirectional=mode == "bssn", scale=scale, dtype=layer.dtype_policy
+        layer,
+        power_iterations=power_iterations,
+        bidirectional=mode == "bssn",
+        scale=scale,
+        dtype=layer.dtype_policy,
     )
