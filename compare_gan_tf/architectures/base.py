@@ -14,6 +14,7 @@ import tensorflow as tf
 from compare_gan_tf.checks import check_choice
 from compare_gan_tf.layers import (
     ProjectionHead,
+    discriminator_norm,
     generator_norm,
     get_initializer,
     maybe_spectral_norm,
@@ -22,6 +23,27 @@ from compare_gan_tf.layers.spectral_norm import SPECTRAL_NORM_MODES
 
 GENERATOR_NORMALIZATIONS = ("batch", "conditional", "self_modulated", "none")
 DISCRIMINATOR_NORMALIZATIONS = ("none", "batch", "layer", "spectral", "bssn")
+
+
+@gin.configurable("batch_norm")
+def batch_norm_defaults(momentum=0.99, epsilon=1e-5, generator_cross_replica=None):
+    """BN settings of every architecture, in G and D: plain, conditional, self-modulated.
+
+    In gin: `batch_norm.momentum = 0.9`. momentum (Keras's: new = momentum * old + (1 - momentum)
+    * batch) and epsilon go to every batch norm a model builds. generator_cross_replica=None
+    leaves G's cross-replica statistics to the caller (the trainer turns them on with several
+    replicas, as BigGAN does); True or False forces them on or off.
+    """
+    return momentum, epsilon, generator_cross_replica
+
+
+@gin.configurable("spectral_norm")
+def spectral_norm_defaults(power_iterations=1):
+    """SN's power-iteration steps per training call in every architecture (Miyato et al.: 1).
+
+    In gin: `spectral_norm.power_iterations = 2`.
+    """
+    return power_iterations
 
 
 def gin_builder(name, model_class):
@@ -54,7 +76,17 @@ class _ArchitectureModel(keras.Model):
     DEFAULT_CH = 64
     DEFAULT_INITIALIZER = "normal"
 
-    def __init__(self, resolution, num_classes=None, ch=None, initializer=None, **kwargs):
+    def __init__(
+        self,
+        resolution,
+        num_classes=None,
+        ch=None,
+        initializer=None,
+        bn_momentum=None,
+        bn_epsilon=None,
+        sn_power_iterations=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         check_choice(f"{self.ARCHITECTURE} resolution", resolution, self.RESOLUTIONS)
         self.resolution = resolution
@@ -64,6 +96,11 @@ class _ArchitectureModel(keras.Model):
         get_initializer(self.initializer)  # Fails early on an unknown name.
         self.spectral_norm = "none"
         self.sn_scale = 1.0
+        # None takes gin's `batch_norm` and `spectral_norm` defaults; get_config keeps the values.
+        momentum, epsilon, _ = batch_norm_defaults()
+        self.bn_momentum = momentum if bn_momentum is None else bn_momentum
+        self.bn_epsilon = epsilon if bn_epsilon is None else bn_epsilon
+        self.sn_power_iterations = sn_power_iterations or spectral_norm_defaults()
 
     def build(self, input_shape):
         # The sublayers create their weights during the first call, so Keras need not trace
@@ -82,7 +119,9 @@ class _ArchitectureModel(keras.Model):
         return get_initializer(self.initializer)
 
     def weight_layer(self, layer):
-        return maybe_spectral_norm(layer, self.spectral_norm, self.sn_scale)
+        return maybe_spectral_norm(
+            layer, self.spectral_norm, self.sn_scale, self.sn_power_iterations
+        )
 
     def dense(self, units):
         return self.weight_layer(
@@ -105,8 +144,13 @@ class _ArchitectureModel(keras.Model):
         return dict(
             spectral_norm=self.spectral_norm,
             sn_scale=self.sn_scale,
+            sn_power_iterations=self.sn_power_iterations,
             kernel_initializer=self.kernel_initializer(),
         )
+
+    def batch_norm_options(self):
+        """BN momentum and epsilon arguments of a compare_gan_tf.layers block."""
+        return dict(bn_momentum=self.bn_momentum, bn_epsilon=self.bn_epsilon)
 
     def get_config(self):
         config = super().get_config()
@@ -115,6 +159,9 @@ class _ArchitectureModel(keras.Model):
             num_classes=self.num_classes,
             ch=self.ch,
             initializer=self.initializer,
+            bn_momentum=self.bn_momentum,
+            bn_epsilon=self.bn_epsilon,
+            sn_power_iterations=self.sn_power_iterations,
         )
         return config
 
@@ -125,7 +172,8 @@ class Generator(_ArchitectureModel):
     normalization: "batch", "conditional" (class-conditional BN on the labels), "self_modulated"
     (BN modulated by z, Chen et al. 2019) or "none"; None picks "conditional" when `num_classes`
     is set, else "batch". spectral_norm: "none", "sn" or "bssn" on every G weight layer.
-    synchronized=True computes BN statistics over all replicas (BigGAN's cross-replica BN).
+    synchronized=True computes BN statistics over all replicas (BigGAN's cross-replica BN);
+    gin's `batch_norm.generator_cross_replica`, when set, overrides it.
     Labels are ignored when `num_classes` is None.
     """
 
@@ -153,7 +201,8 @@ class Generator(_ArchitectureModel):
         self.normalization = self._resolve_normalization(normalization)
         self.spectral_norm = spectral_norm or self.DEFAULT_SPECTRAL_NORM
         check_choice("generator spectral_norm", self.spectral_norm, SPECTRAL_NORM_MODES)
-        self.synchronized = synchronized
+        _, _, cross_replica = batch_norm_defaults()
+        self.synchronized = synchronized if cross_replica is None else cross_replica
 
     @classmethod
     def default_z_dim(cls, resolution):
@@ -179,12 +228,19 @@ class Generator(_ArchitectureModel):
     def norm(self):
         """A BN layer of this generator's kind (None for "none")."""
         return generator_norm(
-            self.normalization, self.num_classes, self.spectral_norm, self.synchronized
+            self.normalization,
+            self.num_classes,
+            self.spectral_norm,
+            self.synchronized,
+            momentum=self.bn_momentum,
+            epsilon=self.bn_epsilon,
+            sn_power_iterations=self.sn_power_iterations,
         )
 
     def block_options(self):
         """Arguments of a generator block: weight options, normalization and its condition."""
         options = self.weight_options()
+        options.update(self.batch_norm_options())
         options.update(
             normalization=self.normalization,
             num_classes=None if self.VECTOR_CONDITION else self.num_classes,
@@ -272,18 +328,18 @@ class Discriminator(_ArchitectureModel):
         self.sn_scale = sn_scale
         self.dropout = dropout
         self.dropout_layer = keras.layers.Dropout(dropout) if dropout else None
-        self.head = ProjectionHead(
-            num_classes,
-            spectral_norm=self.spectral_norm,
-            sn_scale=sn_scale,
-            kernel_initializer=self.kernel_initializer(),
-        )
+        self.head = ProjectionHead(num_classes, **self.weight_options())
 
     def block_options(self):
         """Arguments of a discriminator block: weight options and the inner normalization."""
         options = self.weight_options()
+        options.update(self.batch_norm_options())
         options.update(normalization=self.inner_normalization)
         return options
+
+    def inner_norm(self):
+        """A normalization layer of the inner kind (None for "none")."""
+        return discriminator_norm(self.inner_normalization, None, self.bn_momentum, self.bn_epsilon)
 
     def drop(self, x, training):
         if self.dropout_layer is None:

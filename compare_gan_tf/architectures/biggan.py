@@ -65,7 +65,12 @@ class _BigGanGeneratorBase(ResNetGenerator):
     def output_norm(self):
         # Brock et al. 2019, Figure 15: the BN before the output convolution is unconditional.
         kind = "none" if self.normalization == "none" else "batch"
-        return generator_norm(kind, synchronized=self.synchronized)
+        return generator_norm(
+            kind,
+            synchronized=self.synchronized,
+            momentum=self.bn_momentum,
+            epsilon=self.bn_epsilon,
+        )
 
     def get_config(self):
         config = super().get_config()
@@ -118,11 +123,33 @@ class BigGanGenerator(_BigGanGeneratorBase):
 class BigGanDeepGenerator(_BigGanGeneratorBase):
     """BigGAN-deep G (Brock et al. 2019, Figure 16a and Tables 7-9): bottleneck blocks, two per
     resolution; concat(z, shared embedding(y)) feeds the fc and every BN (z is not chunked).
+
+    `wide_output_conv=True` (the default) is the official module's output layer: the last 3x3
+    convolution has max(ch, channels) outputs and the image is the first `channels` of them
+    (the TF-Hub biggan-deep modules' conv_to_rgb, compare_gan's experimental_fast_conv_to_rgb).
+    At 128 px with ch=128 and 1000 classes, G then has 50,388,609 trainable parameters, the
+    official 50.4M (Brock et al. Table 7); False gives a `channels`-output convolution, as
+    BigGAN-PyTorch and compare_gan's default do, and 144,125 fewer: 50,244,484, compare_gan's
+    count. The difference is (128 - 3) * (3 * 3 * 128 + 1) = 144,125, the kernel and bias of
+    the 125 unused outputs; every other variable matches the official module's list.
     """
 
     ARCHITECTURE = "biggan_deep"
     RESOLUTIONS = tuple(_DEEP_G_MULTIPLIERS)
     DEFAULT_CH = 128
+
+    def __init__(self, resolution, wide_output_conv=True, **kwargs):
+        # Read by output_conv_width() while the base class builds the layers.
+        self.wide_output_conv = wide_output_conv
+        super().__init__(resolution, **kwargs)
+
+    def output_conv_width(self):
+        return max(self.ch, self.channels) if self.wide_output_conv else self.channels
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(wide_output_conv=self.wide_output_conv)
+        return config
 
     def plan(self):
         widths = [self.ch * multiplier for multiplier in _DEEP_G_MULTIPLIERS[self.resolution]]

@@ -7,7 +7,7 @@ import keras
 import tensorflow as tf
 
 from compare_gan_tf.architectures.base import Discriminator, Generator, flatten, gin_builder
-from compare_gan_tf.layers import apply_norm, discriminator_norm
+from compare_gan_tf.layers import apply_norm
 
 _RESOLUTIONS = (32, 48, 64, 128)
 
@@ -67,7 +67,7 @@ class _ConvDiscriminator(Discriminator):
             for multiplier, kernel, stride in self.LAYERS
         ]
         self.norms = [None]
-        self.norms += [discriminator_norm(self.inner_normalization) for _ in self.LAYERS[1:]]
+        self.norms += [self.inner_norm() for _ in self.LAYERS[1:]]
 
     def extract_features(self, images, training):
         h = images

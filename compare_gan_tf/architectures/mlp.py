@@ -27,7 +27,7 @@ from compare_gan_tf.architectures.base import (
     gin_builder,
 )
 from compare_gan_tf.checks import check_choice
-from compare_gan_tf.layers import apply_norm, discriminator_norm
+from compare_gan_tf.layers import apply_norm
 
 POINT_DIM = 2
 
@@ -128,7 +128,7 @@ class MlpDiscriminator(Discriminator):
         self.input_scale = input_scale
         self.slope = slope
         self.hidden = [self.dense(self.ch) for _ in range(self.num_layers)]
-        self.norms = [discriminator_norm(self.inner_normalization) for _ in self.hidden]
+        self.norms = [self.inner_norm() for _ in self.hidden]
 
     def check_inputs(self, images):
         if images.shape.rank != 2:

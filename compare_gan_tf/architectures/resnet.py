@@ -50,10 +50,14 @@ class ResNetGenerator(Generator):
         if self.attention_after is not None:
             self.attention = NonLocalBlock(**self.weight_options())
         self.final_norm = self.output_norm()
-        self.final_conv = self.conv(self.channels, 3)
+        self.final_conv = self.conv(self.output_conv_width(), 3)
 
     def plan(self):
         raise NotImplementedError
+
+    def output_conv_width(self):
+        """Outputs of the last convolution; the image is its first `channels`."""
+        return self.channels
 
     def make_block(self, filters, upsample):
         return GeneratorResBlock(filters, upsample=upsample, **self.block_options())
@@ -75,7 +79,7 @@ class ResNetGenerator(Generator):
             if index == self.attention_after:
                 h = self.attention(h, training=training)
         h = tf.nn.relu(apply_norm(self.final_norm, h, final_condition, training))
-        return self.final_conv(h, training=training)
+        return self.final_conv(h, training=training)[..., : self.channels]
 
     def get_config(self):
         config = super().get_config()

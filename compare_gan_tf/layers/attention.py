@@ -20,6 +20,7 @@ class NonLocalBlock(NormalizableLayer):
     Args:
         spectral_norm: str, default "none". "none", "sn" or "bssn" for the 1x1 convolutions.
         sn_scale: float, default 1.0. BSSN's constant c.
+        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
         kernel_initializer: default "glorot_uniform". Initializer of the 1x1 convolutions.
         **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
 

@@ -14,11 +14,14 @@ _relu = tf.nn.relu
 
 
 class _Block(NormalizableLayer):
-    """Holds the options every block shares and builds its convolutions."""
+    """Holds the options every block shares (BN momentum and epsilon among them) and builds its
+    convolutions."""
 
-    def __init__(self, filters, **kwargs):
+    def __init__(self, filters, bn_momentum=0.99, bn_epsilon=1e-5, **kwargs):
         super().__init__(**kwargs)
         self.filters = filters
+        self.bn_momentum = bn_momentum
+        self.bn_epsilon = bn_epsilon
 
     def conv(self, filters, kernel_size):
         layer = keras.layers.Conv2D(
@@ -32,7 +35,9 @@ class _Block(NormalizableLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(filters=self.filters)
+        config.update(
+            filters=self.filters, bn_momentum=self.bn_momentum, bn_epsilon=self.bn_epsilon
+        )
         return config
 
 
@@ -64,6 +69,9 @@ class _GeneratorBlock(_Block):
             self.spectral_norm,
             self.synchronized,
             dtype=self.dtype_policy,
+            momentum=self.bn_momentum,
+            epsilon=self.bn_epsilon,
+            sn_power_iterations=self.sn_power_iterations,
         )
 
     def maybe_upsample(self, x):
@@ -99,6 +107,9 @@ class GeneratorResBlock(_GeneratorBlock):
         spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution (and
             the conditional normalizations' linear maps).
         sn_scale: float, default 1.0. BSSN's constant c.
+        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
+        bn_momentum, bn_epsilon: floats, default 0.99 and 1e-5. Momentum and epsilon of the
+            batch norms.
         kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
         **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
 
@@ -158,7 +169,8 @@ class GeneratorBottleneckBlock(_GeneratorBlock):
         filters: int. Output channels, at most the input channels.
         channel_ratio: int, default 4. The bottleneck has C_in / channel_ratio channels.
         upsample, normalization, num_classes, synchronized, spectral_norm, sn_scale,
-            kernel_initializer, **kwargs: as in `GeneratorResBlock`.
+            kernel_initializer, sn_power_iterations, bn_momentum, bn_epsilon, **kwargs: as in
+            `GeneratorResBlock`.
 
     Call arguments:
         inputs: float tensor [B, H, W, C_in].
@@ -253,6 +265,9 @@ class DiscriminatorResBlock(_DiscriminatorBlock):
         downsample: bool, default True. Halve the height and width by average pooling.
         spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution.
         sn_scale: float, default 1.0. BSSN's constant c.
+        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
+        bn_momentum, bn_epsilon: floats, default 0.99 and 1e-5. Momentum and epsilon of the
+            batch norms.
         kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
         **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
 
@@ -282,8 +297,10 @@ class DiscriminatorResBlock(_DiscriminatorBlock):
         super().__init__(filters, **kwargs)
         self.optimized = optimized
         self.normalization = normalization
-        self.norm1 = discriminator_norm(normalization, dtype=self.dtype_policy)
-        self.norm2 = discriminator_norm(normalization, dtype=self.dtype_policy)
+        self.norm1, self.norm2 = [
+            discriminator_norm(normalization, self.dtype_policy, self.bn_momentum, self.bn_epsilon)
+            for _ in range(2)
+        ]
         self.conv1 = self.conv(filters, 3)
         self.conv2 = self.conv(filters, 3)
 
@@ -326,6 +343,7 @@ class DiscriminatorBottleneckBlock(_DiscriminatorBlock):
         downsample: bool, default True. Halve the height and width by average pooling.
         spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution.
         sn_scale: float, default 1.0. BSSN's constant c.
+        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
         kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
         **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
 

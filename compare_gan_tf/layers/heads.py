@@ -19,6 +19,7 @@ class ProjectionHead(NormalizableLayer):
             gives an unconditional head.
         spectral_norm: str, default "none". "none", "sn" or "bssn" for psi and the embedding.
         sn_scale: float, default 1.0. BSSN's constant c.
+        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
         kernel_initializer: default "glorot_uniform". Initializer of psi and the embedding.
         **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
 

@@ -84,6 +84,7 @@ class ConditionalBatchNorm(_ModulatedBatchNorm):
             replicas (BigGAN's cross-replica BN).
         spectral_norm: str, default "none". "none", "sn" or "bssn" for the linear maps.
         sn_scale: float, default 1.0. BSSN's constant c.
+        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
         **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
 
     Call arguments:
@@ -158,6 +159,7 @@ class SelfModulationBatchNorm(_ModulatedBatchNorm):
             replicas.
         spectral_norm: str, default "none". "none", "sn" or "bssn" for the three linear maps.
         sn_scale: float, default 1.0. BSSN's constant c.
+        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
         kernel_initializer: default "glorot_uniform". Initializer of the linear maps.
         **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
 
@@ -210,7 +212,16 @@ GENERATOR_NORMALIZATIONS = ("none", "batch", "conditional", "self_modulated")
 DISCRIMINATOR_NORMALIZATIONS = ("none", "batch", "layer")
 
 
-def generator_norm(kind, num_classes=None, spectral_norm="none", synchronized=False, dtype=None):
+def generator_norm(
+    kind,
+    num_classes=None,
+    spectral_norm="none",
+    synchronized=False,
+    dtype=None,
+    momentum=0.99,
+    epsilon=1e-5,
+    sn_power_iterations=1,
+):
     """Returns a generator normalization layer chosen by name, or None for "none".
 
     "batch" is `keras.layers.BatchNormalization`, "conditional" a `ConditionalBatchNorm` and
@@ -222,6 +233,9 @@ def generator_norm(kind, num_classes=None, spectral_norm="none", synchronized=Fa
         spectral_norm: str, default "none". Spectral norm of the conditional layers' linear maps.
         synchronized: bool, default False. Cross-replica batch statistics.
         dtype: dtype policy of the layer, default None (the global policy).
+        momentum: float, default 0.99. Momentum of the moving mean and variance.
+        epsilon: float, default 1e-5. Added to the variance before dividing.
+        sn_power_iterations: int, default 1. SN's power iterations for the conditional layers.
 
     Returns:
         A Keras layer, or None.
@@ -245,22 +259,25 @@ def generator_norm(kind, num_classes=None, spectral_norm="none", synchronized=Fa
     if kind == "none":
         return None
     if kind == "batch":
-        return keras.layers.BatchNormalization(epsilon=1e-5, synchronized=synchronized, dtype=dtype)
+        return keras.layers.BatchNormalization(
+            momentum=momentum, epsilon=epsilon, synchronized=synchronized, dtype=dtype
+        )
+    options = dict(
+        spectral_norm=spectral_norm,
+        sn_power_iterations=sn_power_iterations,
+        momentum=momentum,
+        epsilon=epsilon,
+        synchronized=synchronized,
+        dtype=dtype,
+    )
     if kind == "conditional":
-        return ConditionalBatchNorm(
-            num_classes=num_classes,
-            spectral_norm=spectral_norm,
-            synchronized=synchronized,
-            dtype=dtype,
-        )
+        return ConditionalBatchNorm(num_classes=num_classes, **options)
     if kind == "self_modulated":
-        return SelfModulationBatchNorm(
-            spectral_norm=spectral_norm, synchronized=synchronized, dtype=dtype
-        )
+        return SelfModulationBatchNorm(**options)
     raise AssertionError(f"GENERATOR_NORMALIZATIONS lists {kind!r} but it is not built here.")
 
 
-def discriminator_norm(kind, dtype=None):
+def discriminator_norm(kind, dtype=None, momentum=0.99, epsilon=1e-5):
     """Returns a discriminator normalization layer chosen by name, or None for "none".
 
     "batch" is `keras.layers.BatchNormalization`; "layer" normalizes each example over (H, W, C)
@@ -270,6 +287,8 @@ def discriminator_norm(kind, dtype=None):
     Args:
         kind: str, one of "none", "batch" or "layer".
         dtype: dtype policy of the layer, default None (the global policy).
+        momentum: float, default 0.99. Momentum of BN's moving mean and variance.
+        epsilon: float, default 1e-5. BN's variance offset ("layer" keeps 1e-5).
 
     Returns:
         A Keras layer, or None.
@@ -296,7 +315,7 @@ def discriminator_norm(kind, dtype=None):
     if kind == "none":
         return None
     if kind == "batch":
-        return keras.layers.BatchNormalization(epsilon=1e-5, dtype=dtype)
+        return keras.layers.BatchNormalization(momentum=momentum, epsilon=epsilon, dtype=dtype)
     if kind == "layer":
         # Layer norm over (H, W, C) with a per-channel gain and bias, as in Gulrajani et al. 2017
         # and the compare_gan study; keras LayerNormalization would normalize each pixel alone.

@@ -2,6 +2,7 @@
 
 import keras
 import tensorflow as tf
+from keras.src.backend import AutocastScope
 
 from compare_gan_tf.checks import check_choice
 
@@ -200,21 +201,22 @@ class SpectralNormalization(keras.layers.Wrapper):
             i for i, v in enumerate(self.layer.trainable_variables) if v is kernel
         )
         matrix = fan_in_matrix(kernel, self._is_transposed_conv)
-        self.u = self._add_u_vector("u", matrix.shape[1], kernel.dtype)
+        self.u = self._add_u_vector("u", matrix.shape[1])
         if self._uses_two_views:
             fan_out = fan_out_matrix(kernel, self._is_transposed_conv)
-            self.u_fan_out = self._add_u_vector("u_fan_out", fan_out.shape[1], kernel.dtype)
+            self.u_fan_out = self._add_u_vector("u_fan_out", fan_out.shape[1])
         self.built = True
 
-    def _add_u_vector(self, name, size, dtype):
+    def _add_u_vector(self, name, size):
         # MEAN aggregation lets every replica assign u; they compute the same value from mirrored W.
-        # u takes the kernel's variable dtype: float32 under mixed precision (SN needs the range).
+        # u keeps the kernel's variable dtype (float32 under mixed precision) and is never cast.
         return self.add_weight(
             name=name,
             shape=(size,),
-            dtype=dtype,
+            dtype=self.layer.variable_dtype,
             initializer=keras.initializers.RandomNormal(stddev=1.0),
             trainable=False,
+            autocast=False,
             aggregation="mean",
         )
 
@@ -224,8 +226,15 @@ class SpectralNormalization(keras.layers.Wrapper):
         return getattr(self.layer, _kernel_attribute(self.layer))
 
     def normalized_kernel(self, training=False):
-        """Returns c * W / sigma(W); assigns the new power-iteration vectors only when training."""
-        kernel = tf.convert_to_tensor(self.raw_kernel)
+        """Returns c * W / sigma(W) in the variable dtype; assigns u only when training.
+
+        The power iteration and the division run in the variable dtype (float32 under a
+        mixed-precision policy) whatever the compute dtype, so sigma keeps float32's precision.
+        """
+        # Keras casts float variables to the compute dtype inside a mixed-precision layer's call
+        # and has no public switch for one read; a scope of None reads W as stored.
+        with AutocastScope(None):
+            kernel = tf.convert_to_tensor(self.raw_kernel.value)
         transposed = self._is_transposed_conv
         sigma, u = power_iteration(
             fan_in_matrix(kernel, transposed), self.u, self.epsilon, self.power_iterations
@@ -248,7 +257,8 @@ class SpectralNormalization(keras.layers.Wrapper):
 
     def call(self, inputs, training=None):
         weights = list(self.layer.trainable_variables)
-        weights[self._kernel_index] = self.normalized_kernel(training=bool(training))
+        kernel = self.normalized_kernel(training=bool(training))
+        weights[self._kernel_index] = tf.cast(kernel, self.layer.compute_dtype)
         outputs, _ = self.layer.stateless_call(weights, self.layer.non_trainable_variables, inputs)
         return outputs
 
@@ -266,7 +276,7 @@ class SpectralNormalization(keras.layers.Wrapper):
         return config
 
 
-def maybe_spectral_norm(layer, mode="none", scale=1.0):
+def maybe_spectral_norm(layer, mode="none", scale=1.0, power_iterations=1):
     """Wraps a layer in `SpectralNormalization` according to a mode name.
 
     The wrapper takes the layer's dtype policy, so mixed precision carries over.
@@ -276,6 +286,7 @@ def maybe_spectral_norm(layer, mode="none", scale=1.0):
         mode: str, default "none". "none" returns `layer` unchanged, "sn" wraps it with spectral
             normalization and "bssn" with bidirectional scaled spectral normalization.
         scale: float, default 1.0. BSSN's constant c.
+        power_iterations: int, default 1. Power-iteration steps per training call.
 
     Returns:
         `layer` itself for "none", else a `SpectralNormalization` wrapping it.
@@ -302,5 +313,9 @@ def maybe_spectral_norm(layer, mode="none", scale=1.0):
     if mode == "none":
         return layer
     return SpectralNormalization(
-        layer, bidirectional=mode == "bssn", scale=scale, dtype=layer.dtype_policy
+        layer,
+        power_iterations=power_iterations,
+        bidirectional=mode == "bssn",
+        scale=scale,
+        dtype=layer.dtype_policy,
     )

@@ -66,12 +66,70 @@ def test_forward_and_backward(name, resolution, num_classes):
             assert np.all(np.isfinite(_dense(gradient))), variable.path
 
 
-# Brock et al. 2019, Table 4 / Tables 7-9 (rounded) and compare_gan's exact counts
-# (resnet_biggan_test.py, resnet_biggan_deep_test.py): 1000 classes, 128 px.
+def _official_biggan_deep_generator_count():
+    """Trainable parameters of the TF-Hub biggan-deep-128 generator, from its layer list.
+
+    ch=128, z 128, a 128-d class embedding (1000 x 128, no bias); every CBN reads concat(z, e(y))
+    (256-d) through two bias-free linear maps; blocks (upsample, in, out multipliers of ch) with
+    bottleneck ch_in / 4 and biased convolutions; attention (bias-free 1x1 convolutions and a
+    scalar gain) before the ninth block; an unconditional BN and a 3x3 conv_to_rgb with ch
+    outputs, of which the image keeps three.
+    """
+    ch, condition = 128, 256
+    blocks = [(16, 16), (16, 16), (16, 16), (16, 8), (8, 8), (8, 4), (4, 4), (4, 2), (2, 2), (2, 1)]
+
+    def conv(inputs, outputs, size, bias=True):
+        return size * size * inputs * outputs + (outputs if bias else 0)
+
+    count = 1000 * 128 + condition * 4 * 4 * 16 * ch + 4 * 4 * 16 * ch
+    for index, (m_in, m_out) in enumerate(blocks):
+        width_in, width_out = ch * m_in, ch * m_out
+        if index == 8:
+            attention = 2 * conv(width_in, width_in // 8, 1, False) + 2 * conv(
+                width_in, width_in // 2, 1, False
+            )
+            count += attention + 1
+        middle = width_in // 4
+        count += 2 * condition * (width_in + 3 * middle)
+        count += conv(width_in, middle, 1) + 2 * conv(middle, middle, 3)
+        count += conv(middle, width_out, 1)
+    return count + 2 * ch + conv(ch, ch, 3)
+
+
+# Brock et al. 2019, Table 4 / Tables 7-9 (rounded) and the exact counts: compare_gan's
+# (resnet_biggan_test.py, resnet_biggan_deep_test.py) and the official BigGAN-deep module's
+# generator (its layer list, above): 1000 classes, 128 px.
 PAPER_COUNTS = {
     "biggan": (96, 120, 70.4e6, 88.0e6, 70_433_988, 87_982_370),
-    "biggan_deep": (128, 128, 50.4e6, 34.6e6, 50_244_484, 34_590_210),
+    "biggan_deep": (128, 128, 50.4e6, 34.6e6, 50_388_609, 34_590_210),
 }
+# compare_gan's BigGAN-deep G has a 3-output conv_to_rgb: (128 - 3) * (3 * 3 * 128 + 1) fewer.
+COMPARE_GAN_BIGGAN_DEEP_G = 50_244_484
+
+
+def test_official_biggan_deep_generator_count_from_its_layer_list():
+    assert _official_biggan_deep_generator_count() == PAPER_COUNTS["biggan_deep"][4]
+    difference = PAPER_COUNTS["biggan_deep"][4] - COMPARE_GAN_BIGGAN_DEEP_G
+    assert difference == (128 - 3) * (3 * 3 * 128 + 1)
+
+
+@pytest.mark.parametrize("wide", [True, False], ids=["wide", "narrow"])
+def test_biggan_deep_image_is_the_first_channels_of_the_output_conv(wide):
+    ch = 4
+    # Without SN, so that the unused outputs do not enter sigma.
+    generator = build_generator(
+        "biggan_deep", 128, ch=ch, wide_output_conv=wide, spectral_norm="none"
+    )
+    z = tf.random.normal([2, generator.z_dim])
+    images = generator(z, training=False).numpy()
+    assert images.shape == (2, 128, 128, 3)
+    kernel = generator.final_conv.kernel
+    assert kernel.shape == (3, 3, ch, ch if wide else 3)
+    if wide:
+        kernel.assign(tf.concat([kernel[..., :3], kernel[..., 3:] + 1.0], axis=-1))
+        np.testing.assert_array_equal(generator(z, training=False).numpy(), images)
+    kernel.assign(tf.concat([kernel[..., :1] + 1.0, kernel[..., 1:]], axis=-1))
+    assert not np.allclose(generator(z, training=False).numpy()[..., 0], images[..., 0])
 
 
 @pytest.fixture(scope="module", params=sorted(PAPER_COUNTS))
@@ -96,7 +154,7 @@ def _trainable_count(model):
     return sum(int(np.prod(v.shape)) for v in model.trainable_variables)
 
 
-def test_parameter_counts_at_128_px_match_the_paper_and_compare_gan(full_size):
+def test_parameter_counts_at_128_px_match_the_paper_and_the_exact_counts(full_size):
     name, generator, discriminator = full_size
     _, _, paper_g, paper_d, exact_g, exact_d = PAPER_COUNTS[name]
     count_g, count_d = _trainable_count(generator), _trainable_count(discriminator)

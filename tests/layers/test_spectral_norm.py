@@ -169,3 +169,53 @@ def test_rejects_unsupported_layers_and_modes():
         SpectralNormalization(keras.layers.LayerNormalization())
     with pytest.raises(ValueError, match="Unknown spectral_norm mode 'spectral'"):
         maybe_spectral_norm(keras.layers.Dense(2), "spectral")
+
+
+class _KernelProbe(keras.layers.Layer):
+    """Returns an SN layer's normalized kernel from inside a call, where Keras autocasts."""
+
+    def __init__(self, sn_layer, **kwargs):
+        super().__init__(**kwargs)
+        self.sn_layer = sn_layer
+
+    def call(self, inputs):
+        return self.sn_layer.normalized_kernel(training=True)
+
+
+def _numpy_power_step(kernel, u):
+    """One float64 power-iteration step from u: (sigma, new u)."""
+    matrix = _fan_in(kernel).astype(np.float64)
+    v = matrix @ u
+    v /= np.linalg.norm(v)
+    new_u = matrix.T @ v
+    new_u /= np.linalg.norm(new_u)
+    return v @ matrix @ new_u, new_u
+
+
+@pytest.fixture(params=["mixed_bfloat16", "mixed_float16"])
+def mixed_policy(request):
+    """The global dtype policy set to a mixed one for the test, then restored."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(request.param)
+    yield request.param
+    keras.config.set_dtype_policy(previous)
+
+
+@pytest.mark.parametrize("name", ["dense", "conv2d"])
+def test_power_iteration_runs_in_float32_under_mixed_precision(mixed_policy, name):
+    make_layer, shape = LAYERS_AND_INPUTS[name]
+    layer = SpectralNormalization(make_layer())
+    inputs = tf.random.normal(shape)
+    outputs = layer(inputs, training=False)
+    compute_dtype = mixed_policy.removeprefix("mixed_")
+    assert outputs.dtype == compute_dtype
+    assert layer.u.dtype == "float32" and layer.layer.kernel.dtype == "float32"
+
+    kernel = layer.layer.kernel.numpy().astype(np.float64)
+    sigma, new_u = _numpy_power_step(kernel, layer.u.numpy().astype(np.float64))
+    normalized = _KernelProbe(layer)(inputs)  # a call under the mixed policy, as in training
+    assert normalized.dtype == "float32"
+    observed_sigma = kernel / normalized.numpy().astype(np.float64)
+    np.testing.assert_allclose(observed_sigma, sigma, rtol=1e-6)
+    np.testing.assert_allclose(layer.u.numpy(), new_u, atol=1e-6)
+    assert layer.u.dtype == "float32"
