@@ -26,9 +26,27 @@ _DEBUG = flags.DEFINE_bool(
 )
 
 
+_HELP_FLAGS = ("-h", "--help", "--helpshort", "-?")
+
+
 def run(main, name):
     """Runs `main(argv)` as the command `name` (used in messages), with the statuses above."""
+    if any(argument in _HELP_FLAGS for argument in sys.argv[1:]):
+        print(_help(main))
+        sys.exit(0)
     app.run(_guarded(main, name), flags_parser=lambda argv: _parse_flags(argv, name))
+
+
+def _help(main):
+    """The command's docstring and the flags it defines (absl's own left out). absl's --help
+    lists those of sys.argv[0], which for an installed console script is a shim with none."""
+    defined = flags.FLAGS.flags_by_module_dict()
+    own = sorted(
+        (key for key in defined if not key.startswith("absl")), key=lambda key: key == __name__
+    )
+    sections = [(sys.modules[main.__module__].__doc__ or "").strip()]
+    sections += [flags.FLAGS.module_help(key).strip() for key in own]
+    return "\n\n".join(sections)
 
 
 def _parse_flags(argv, name):

@@ -39,6 +39,24 @@ def _lines(stderr):
 
 
 @pytest.mark.parametrize(
+    "name, own_flag",
+    [
+        ("compare_gan_tf", "--model_dir: "),
+        ("compare_gan_tf-sample", "--num_images: "),
+        ("compare_gan_tf-study", "--study_dir: "),
+        ("compare_gan_tf-evaluate-hub", "--module: "),
+    ],
+)
+def test_help_shows_the_commands_docstring_and_own_flags_and_exits_0(name, own_flag):
+    result = _run(COMMANDS[name], "--help")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert own_flag in result.stdout
+    assert "--[no]debug: Print the full traceback" in result.stdout
+    assert result.stdout.startswith((name, "Command line of compare_gan_tf"))
+    assert "tensorflow loaded: False" in result.stderr
+
+
+@pytest.mark.parametrize(
     "name, flag, message",
     [
         ("compare_gan_tf", "--no_such_flag", "Unknown command line flag 'no_such_flag'"),
