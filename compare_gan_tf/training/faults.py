@@ -176,8 +176,8 @@ def check_constant_learning_rates(gan):
         if not isinstance(optimizer.learning_rate, keras.Variable):
             raise ConfigError(
                 f'train.on_non_finite = "rollback" needs constant learning rates, but the '
-                f"{name} optimizer uses a schedule; unset {name}/adam.decay_steps or use "
-                '"stop".'
+                f"{name} optimizer uses a schedule; unset its warmup_steps and decay_steps "
+                f'(e.g. {name}/adam.decay_steps) or use "stop".'
             )
 
 
