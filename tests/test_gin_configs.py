@@ -175,6 +175,8 @@ def _scalars(directory):
     for path in glob.glob(os.path.join(directory, "events.*")):
         for event in tf.compat.v1.train.summary_iterator(path):
             for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name != "scalars":
+                    continue  # images, the custom-scalars layout
                 number = float(tf.make_ndarray(value.tensor))
                 scalars.setdefault(value.tag, {})[event.step] = number
     return scalars

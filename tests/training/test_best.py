@@ -33,7 +33,7 @@ class ScriptedEvaluator:
         return {"fid": self.fids.pop(0)}
 
     def settings(self):
-        return {"extractor": "scripted"}
+        return {"extractor": "scripted", "num_fake": 0, "num_draws": self.num_draws}
 
 
 def _module_step(path):
