@@ -52,3 +52,12 @@ def quiet_tiny_config(tiny_config):
     """tiny_config without sample grids or singular-value summaries (faster steps)."""
     gin.bind_parameter("train.sample_steps", 0)
     gin.bind_parameter("train.singular_value_steps", 0)
+
+
+@pytest.fixture
+def empty_cwd(tmp_path, monkeypatch):
+    """An empty working directory; a path mistaken for a local one would land in it."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    return cwd

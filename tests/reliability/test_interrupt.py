@@ -8,17 +8,13 @@ import subprocess
 import time
 
 import pytest
-import tensorflow as tf
 
 from compare_gan_tf.main import PREEMPTED_STATUS
 from compare_gan_tf.training import faults, loop
 from compare_gan_tf.training.experiment import Experiment
 from compare_gan_tf.training.lock import LOCK_NAME
+from tests.reliability.test_preemption import _newest_step
 from tests.test_main import _command, _env
-
-
-def _newest_step(model_dir):
-    return int(re.search(r"ckpt-(\d+)$", tf.train.latest_checkpoint(str(model_dir))).group(1))
 
 
 def test_sigint_saves_the_current_step_and_restores_the_handler(tiny_config, tmp_path):

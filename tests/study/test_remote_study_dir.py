@@ -15,14 +15,6 @@ from compare_gan_tf.study.storage import retry_orphaned_trials
 TrialState = optuna.trial.TrialState
 
 
-@pytest.fixture
-def empty_cwd(tmp_path, monkeypatch):
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
-    return cwd
-
-
 def _ram_dir():
     return f"ram://{uuid.uuid4().hex}/study"
 

@@ -38,15 +38,6 @@ def _clean_gin():
     gin.clear_config()
 
 
-@pytest.fixture
-def empty_cwd(tmp_path, monkeypatch):
-    """An empty working directory; a path mistaken for a local one would land in it."""
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
-    return cwd
-
-
 def _read(path, mode="r"):
     with tf.io.gfile.GFile(path, mode) as file:
         return file.read()
