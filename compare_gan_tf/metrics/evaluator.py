@@ -11,6 +11,7 @@ import gin
 import numpy as np
 
 from compare_gan_tf.checks import check_choice
+from compare_gan_tf.errors import UserError
 from compare_gan_tf.metrics.features import extract
 from compare_gan_tf.metrics.scores import (
     DEFAULT_METRICS,
@@ -18,6 +19,11 @@ from compare_gan_tf.metrics.scores import (
     check_metrics,
     score_features,
 )
+
+
+class ReferenceTooSmallError(UserError, ValueError):
+    """The reference split holds fewer images than evaluator.num_real asks for."""
+
 
 FEATURE_EXTRACTORS = ("inception", "digits_classifier", "keras_inception_v3")
 
@@ -114,7 +120,7 @@ class Evaluator:
 
         features, _ = extract(self.extractor, images())
         if images_seen < self.num_real:
-            raise ValueError(
+            raise ReferenceTooSmallError(
                 f"The {self.reference_split!r} split has {images_seen} images but evaluator."
                 f"num_real is {self.num_real}; lower evaluator.num_real (or num_samples) or use "
                 "a larger split."
