@@ -60,9 +60,6 @@ _LIST_CONFIGURABLES = flags.DEFINE_bool(
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}; use --flag=value.")
-    from compare_gan_tf import console
-
-    console.quiet_logging(verbosity_set=flags.FLAGS["verbosity"].present)
     if _LIST_CONFIGURABLES.value:
         from compare_gan_tf.commands.configurables import print_configurables
 
@@ -78,6 +75,8 @@ def main(argv):
     except ConfigError as error:
         raise app.UsageError(str(error)) from None
     check_gin_syntax(_GIN_CONFIG.value or [], _GIN_BINDINGS.value)
+    from compare_gan_tf import console
+
     console.import_tensorflow()
     from compare_gan_tf.training.run import closing_line
     from compare_gan_tf.training.run import run as run_schedules

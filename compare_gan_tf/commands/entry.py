@@ -61,6 +61,9 @@ def _guarded(main, name):
     """`main` with the package's errors turned into their messages and exit statuses."""
 
     def guarded(argv):
+        from compare_gan_tf import console
+
+        console.quiet_logging(verbosity_set=flags.FLAGS["verbosity"].present)
         try:
             return main(argv)
         except app.UsageError as error:

@@ -38,6 +38,9 @@ def main(argv):
     from compare_gan_tf.commands.gin_syntax import check_gin_syntax
 
     check_gin_syntax([], _GIN_BINDINGS.value)
+    from compare_gan_tf import console
+
+    console.import_tensorflow()  # without its start-up lines
     from compare_gan_tf.export.scoring import module_dataset, score_hub_module
     from compare_gan_tf.metrics.evaluator import Evaluator
     from compare_gan_tf.metrics.results import append_result

@@ -61,7 +61,10 @@ flags.register_validator("truncation", _check_truncation)
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}; use --flag=value.")
-    # TensorFlow loads only now, after the flags are checked.
+    # TensorFlow loads only now, after the flags are checked, without its start-up lines.
+    from compare_gan_tf import console
+
+    console.import_tensorflow()
     from compare_gan_tf.training import run, sample_files
 
     settings = dict(
