@@ -8,6 +8,7 @@ trials = 40
 sampler = "random"                              # random (the paper's), grid, tpe or gp
 seed = 0
 method = ["loss"]                               # parameters whose values name a method
+balance = ["loss"]                              # optional: equal trial counts per value combo
 heartbeat_seconds = 60                          # a silent RUNNING trial is dead after 2x this
 
 [objective]
@@ -40,6 +41,7 @@ when = { constraint = ["wgan_gp"] }
 """
 
 import dataclasses
+import itertools
 import json
 import tomllib
 
@@ -55,6 +57,7 @@ STUDY_KEYS = (
     "sampler",
     "seed",
     "method",
+    "balance",
     "heartbeat_seconds",
 )
 OBJECTIVE_KEYS = ("metric", "score", "direction", "divergence_threshold", "report")
@@ -134,6 +137,7 @@ class StudyDefinition:
     divergence_threshold: float | None
     report: dict
     parameters: tuple
+    balance: tuple = ()
     path: str = ""
 
     def sample(self, trial):
@@ -144,6 +148,24 @@ class StudyDefinition:
                 values[parameter.name] = parameter.suggest(trial)
                 bindings += parameter.gin_bindings(values[parameter.name])
         return values, bindings
+
+    def balanced_choice(self, trials):
+        """The values of the `balance` parameters that the fewest of `trials` (Optuna trials
+        already claimed) hold, as {name: value}; the first such combination in file order.
+        Empty when the study balances nothing."""
+        if not self.balance:
+            return {}
+        choices = [self.parameter(name).choices for name in self.balance]
+        counts = {combination: 0 for combination in itertools.product(*choices)}
+        for trial in trials:
+            combination = tuple(trial.params.get(name) for name in self.balance)
+            if combination in counts:
+                counts[combination] += 1
+        fewest = min(counts, key=counts.get)
+        return dict(zip(self.balance, fewest))
+
+    def parameter(self, name):
+        return next(parameter for parameter in self.parameters if parameter.name == name)
 
     def scores_to_report(self):
         """{score: direction}: the optimized score first, then the extra ones."""
@@ -348,16 +370,18 @@ def parse_definition(text, path="<study>"):
     if trials < 1 or heartbeat < 1:
         study.fail("[study] trials and heartbeat_seconds must be >= 1")
     method = study.strings("method", (), what="a list of parameter names")
-    for name in method:
-        if (
-            name not in parameters
-            or parameters[name].kind != "categorical"
-            or parameters[name].when
-        ):
-            study.fail(
-                f"[study] method names {name!r}, which must be an unconditional categorical "
-                "parameter defined in [params]"
-            )
+    balance = study.strings("balance", (), what="a list of parameter names")
+    for key, names in (("method", method), ("balance", balance)):
+        for name in names:
+            if (
+                name not in parameters
+                or parameters[name].kind != "categorical"
+                or parameters[name].when
+            ):
+                study.fail(
+                    f"[study] {key} names {name!r}, which must be an unconditional categorical "
+                    "parameter defined in [params]"
+                )
     sampler = study.choice("sampler", SAMPLERS, "random")
     _check_sampler(study, sampler, parameters.values(), trials)
     gin_configs = study.strings("gin_configs", what="a list of gin configs")
@@ -376,6 +400,7 @@ def parse_definition(text, path="<study>"):
         sampler=sampler,
         seed=study.get("seed", (int,), 0, what="an int"),
         method=method,
+        balance=balance,
         heartbeat_seconds=heartbeat,
         metric=objective.get("metric", (str,), what="a scorer name such as 'mixture'"),
         score=objective.get("score", (str,), what="the name of the score to optimize"),

@@ -14,6 +14,7 @@ import optuna
 from absl import logging
 
 from compare_gan_tf.study.definition import StudyFileError
+from compare_gan_tf.study.step_cost import seconds_per_step
 from compare_gan_tf.study.trial_scores import get_scorer
 from compare_gan_tf.training.run import run
 
@@ -66,6 +67,7 @@ class TrialObjective:
                 )
             except FloatingPointError as error:
                 _diverged(trial, str(error))
+            trial.set_user_attr("seconds_per_step", seconds_per_step(model_dir))
             scores = self.scorer.function(outcome.experiment, model_dir)
         finally:
             gin.clear_config()

@@ -3,7 +3,9 @@
 Each worker repeats: fail trials whose worker died (the storage re-enqueues them), then run a
 waiting retry, or a new trial while fewer than `trials` are done, running or waiting. When all
 are claimed but some still run, it waits for them, so a trial whose worker dies is still retried.
-Workers claim trials independently, so W workers may end with up to W - 1 extra trials.
+Workers claim trials independently, so W workers may end with up to W - 1 extra trials. A
+study with `balance` fixes those parameters of each new trial to the value combination that the
+fewest claimed trials hold (the sampler draws the rest), so every combination gets its share.
 """
 
 import time
@@ -57,6 +59,9 @@ def optimize(definition, study_dir, storage_url=None, trials=None):
         states = [trial.state for trial in study.get_trials(deepcopy=False)]
         claimed = sum(state in CLAIMED for state in states)
         if TrialState.WAITING in states or claimed < target:
+            if TrialState.WAITING not in states and definition.balance:
+                claimed_trials = study.get_trials(deepcopy=False, states=CLAIMED)
+                study.enqueue_trial(definition.balanced_choice(claimed_trials))
             study.optimize(objective, n_trials=1)
         elif TrialState.RUNNING in states:
             time.sleep(definition.heartbeat_seconds)

@@ -20,6 +20,7 @@ sampler = "random"
 seed = 3
 method = ["loss"]
 heartbeat_seconds = 1
+{study_extra}
 
 [objective]
 metric = "mixture"
@@ -43,8 +44,17 @@ log = true
 def tiny_study(tmp_path):
     """A factory: writes the tiny study file with the given fields; returns its path."""
 
-    def write(steps=20, trials=2, extra_bindings=(), objective_extra="", low=1e-4, high=1e-3):
+    def write(
+        steps=20,
+        trials=2,
+        extra_bindings=(),
+        objective_extra="",
+        low=1e-4,
+        high=1e-3,
+        study_extra="",
+    ):
         text = TINY_STUDY.format(
+            study_extra=study_extra,
             steps=steps,
             trials=trials,
             extra_bindings=", ".join(f'"{binding}"' for binding in extra_bindings),

@@ -1,6 +1,8 @@
 """Study files: the shipped ones parse, sampling follows conditions, bad files fail clearly."""
 
+import dataclasses
 import os
+import types
 
 import optuna
 import pytest
@@ -82,6 +84,28 @@ def test_sampling_follows_conditions_and_types():
     assert bindings == ["GAN.disc_iters = 1"]
 
 
+def _claimed(constraint, loss):
+    # balanced_choice reads only the trials' params.
+    return types.SimpleNamespace(params={"constraint": constraint, "loss": loss})
+
+
+def test_balanced_choice_picks_the_least_claimed_combination_in_file_order():
+    definition = parse_definition(
+        _text(study_extra='balance = ["constraint"]', params_extra="")
+        + '[params.loss]\nbinding = "GANObjective.loss"\nchoices = ["hinge", "wasserstein"]\n'
+    )
+    claimed = [_claimed("none", "hinge")]
+    assert definition.balanced_choice([]) == {"constraint": "none"}
+    assert definition.balanced_choice(claimed) == {"constraint": "wgan_gp"}
+    two_params = dataclasses.replace(definition, balance=("constraint", "loss"))
+    claimed += [
+        _claimed("none", "wasserstein"),
+        _claimed("wgan_gp", "hinge"),
+    ]
+    assert two_params.balanced_choice(claimed) == {"constraint": "wgan_gp", "loss": "wasserstein"}
+    assert parse_definition(_text()).balanced_choice(claimed) == {}
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
@@ -91,6 +115,7 @@ def test_sampling_follows_conditions_and_types():
         (_text(study_extra='sampler = "bayes"'), "sampler = 'bayes': use one of random, grid"),
         (_text(study_extra='sampler = "grid"'), "sampler 'grid' needs categorical"),
         (_text(study_extra='method = ["weight"]'), "method names 'weight'"),
+        (_text(study_extra='balance = ["steps"]'), "balance names 'steps'"),
         (_text(objective_extra='direction2 = "up"'), "unknown key 'direction2' in [objective]"),
         (_text().replace("ring8.gin", "ring9.gin"), "neither a file nor a shipped config"),
         (_text().replace("trials = 4", "trials = 0"), "trials and heartbeat_seconds must be >= 1"),

@@ -121,3 +121,17 @@ def test_a_score_past_the_divergence_threshold_is_pruned(tiny_study, tmp_path, t
         state == "pruned"
     )
     assert 0 <= trial.user_attrs["score:modes_recovered"] <= 8
+
+
+def test_a_balanced_study_gives_each_choice_its_share_and_records_step_costs(tiny_study, tmp_path):
+    # Seed 3 alone draws "hinge" for 3 of the first 4 trials; balance gives each loss 2.
+    study_file = tiny_study(
+        steps=20,
+        trials=4,
+        study_extra='balance = ["loss"]',
+        extra_bindings=["train.summary_steps = 10"],
+    )
+    definition = load_definition(study_file)
+    table = results_table(optimize(definition, str(tmp_path / "study")), definition.method)
+    assert table["loss"].value_counts().to_dict() == {"non_saturating": 2, "hinge": 2}
+    assert (table["seconds_per_step"] > 0).all()
