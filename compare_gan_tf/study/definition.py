@@ -9,6 +9,7 @@ sampler = "random"                              # random (the paper's), grid, tp
 seed = 0
 method = ["loss"]                               # parameters whose values name a method
 balance = ["loss"]                              # optional: equal trial counts per value combo
+cost_by = ["disc_iters"]                        # optional: split the cost table by these
 heartbeat_seconds = 60                          # a silent RUNNING trial is dead after 2x this
 
 [objective]
@@ -58,12 +59,13 @@ STUDY_KEYS = (
     "seed",
     "method",
     "balance",
+    "cost_by",
     "heartbeat_seconds",
 )
 OBJECTIVE_KEYS = ("metric", "score", "direction", "divergence_threshold", "report")
 PARAMETER_KEYS = ("binding", "choices", "bindings", "low", "high", "log", "step", "when")
 # Keys a continued study may change without invalidating the trials it already holds.
-RESUMABLE_KEYS = ("trials", "heartbeat_seconds")
+RESUMABLE_KEYS = ("trials", "heartbeat_seconds", "cost_by")
 
 
 class StudyFileError(UserError, ValueError):
@@ -138,6 +140,7 @@ class StudyDefinition:
     report: dict
     parameters: tuple
     balance: tuple = ()
+    cost_by: tuple = ()
     path: str = ""
 
     def sample(self, trial):
@@ -184,10 +187,16 @@ class StudyDefinition:
         return {parameter.name: list(parameter.choices) for parameter in self.parameters}
 
     def fingerprint(self):
-        """JSON of everything that decides what a trial means (not trials or heartbeat)."""
+        """JSON of everything that decides what a trial means (not trials or heartbeat).
+
+        Optional fields left at their defaults are omitted, so a key added to the format later
+        keeps the fingerprints of the studies started before it."""
         fields = dataclasses.asdict(self)
         for key in (*RESUMABLE_KEYS, "path"):
             fields.pop(key)
+        for field in dataclasses.fields(self):
+            if field.name in fields and field.default == fields[field.name]:
+                fields.pop(field.name)
         return json.dumps(fields, sort_keys=True, default=str)
 
 
@@ -371,7 +380,8 @@ def parse_definition(text, path="<study>"):
         study.fail("[study] trials and heartbeat_seconds must be >= 1")
     method = study.strings("method", (), what="a list of parameter names")
     balance = study.strings("balance", (), what="a list of parameter names")
-    for key, names in (("method", method), ("balance", balance)):
+    cost_by = study.strings("cost_by", (), what="a list of parameter names")
+    for key, names in (("method", method), ("balance", balance), ("cost_by", cost_by)):
         for name in names:
             if (
                 name not in parameters
@@ -401,6 +411,7 @@ def parse_definition(text, path="<study>"):
         seed=study.get("seed", (int,), 0, what="an int"),
         method=method,
         balance=balance,
+        cost_by=cost_by,
         heartbeat_seconds=heartbeat,
         metric=objective.get("metric", (str,), what="a scorer name such as 'mixture'"),
         score=objective.get("score", (str,), what="the name of the score to optimize"),

@@ -71,18 +71,44 @@ def plot_budget_curves(curves, score, direction, path):
     return figure
 
 
-def write_budget_plots(table, definition, study_dir):
-    """budget_<score>.png for every reported score that has curves; returns
+def write_budget_plots(table, definition, study_dir, suffix=""):
+    """budget_<score><suffix>.png for every reported score that has curves; returns
     [(score, direction, path)]. `table` is results_table's, or its results.csv read back."""
     written = []
     for score, direction in definition.scores_to_report().items():
         curves = budget_curves(table, score, direction, _worst(definition, score))
         if curves.empty:
             continue
-        path = os.path.join(study_dir, f"budget_{score}.png")
+        path = os.path.join(study_dir, f"budget_{score}{suffix}.png")
         plot_budget_curves(curves, score, direction, path)
         written.append((score, direction, path))
     return written
+
+
+def split_by(table, parameter):
+    """`table` with each method renamed "<method> / <value of parameter>"."""
+    return table.assign(method=table["method"] + " / " + table[parameter].astype(str))
+
+
+def cost_per_method(table, by=()):
+    """A row per method (and value of each parameter in `by`, such as D steps per G step):
+    trials with a measured cost, and the median and spread (10th to 90th percentile) of their
+    seconds per G step."""
+    if "seconds_per_step" not in table:
+        return pd.DataFrame()
+    keys = ["method", *by]
+    measured = table.dropna(subset=["seconds_per_step"])
+    rows = [
+        {
+            **dict(zip(keys, group)),
+            "trials": len(costs),
+            "median s/step": costs.median(),
+            "p10 s/step": costs.quantile(0.1),
+            "p90 s/step": costs.quantile(0.9),
+        }
+        for group, costs in measured.groupby(keys, sort=True)["seconds_per_step"]
+    ]
+    return pd.DataFrame(rows)
 
 
 def _cell(value):
@@ -140,6 +166,8 @@ def _top_settings(table, definition):
         return done
     columns = ["number", "method", *_parameter_columns(done, definition)]
     columns += [name for name in definition.scores_to_report() if name in done]
+    # A parameter named "method" is the method column itself.
+    columns = list(dict.fromkeys(columns))
     ranked = done.sort_values(definition.score, ascending=definition.direction == "minimize")
     return ranked[columns].head(TOP_SETTINGS)
 
@@ -159,16 +187,34 @@ def write_report(study, definition, study_dir):
         f"{definition.score} ({definition.direction}). Pruned trials diverged; they count as "
         "settings tried, with the worst score. Every trial's row is in results.csv.",
     ]
-    for score, direction, image in write_budget_plots(table, definition, study_dir):
-        paths.append(image)
-        per_method = best_per_method(table, definition, score, direction)
+    # Methods first, then each further balanced parameter as a split of every method.
+    splits = [("", "", table)] + [
+        (f" by {name}", f"_by_{name}", split_by(table, name))
+        for name in definition.balance
+        if name not in definition.method
+    ]
+    for title, suffix, split in splits:
+        for score, direction, image in write_budget_plots(split, definition, study_dir, suffix):
+            paths.append(image)
+            per_method = best_per_method(split, definition, score, direction)
+            lines += [
+                "",
+                f"## {score} ({direction}){title}",
+                "",
+                f"![budget curves]({os.path.basename(image)})",
+            ]
+            lines += ["", "Best setting per method:", "", markdown_table(per_method)]
+    costs = cost_per_method(table, definition.cost_by)
+    if not costs.empty:
         lines += [
             "",
-            f"## {score} ({direction})",
+            "## Cost per G step",
             "",
-            f"![budget curves]({os.path.basename(image)})",
+            "Seconds per G step while training (median over each trial's loops after the "
+            "first), over trials:",
+            "",
+            markdown_table(costs),
         ]
-        lines += ["", "Best setting per method:", "", markdown_table(per_method)]
     lines += [
         "",
         f"## Top {TOP_SETTINGS} settings",

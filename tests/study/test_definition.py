@@ -56,12 +56,18 @@ def test_shipped_studies_parse(name):
     assert definition.parameters
 
 
-def test_the_mixture_study_compares_every_loss_and_constraint():
-    definition = load_definition(os.path.join(STUDIES, "gaussian_mixtures.toml"))
-    parameters = {p.name: p for p in definition.parameters}
-    assert parameters["loss"].choices == ("non_saturating", "hinge", "wasserstein")
-    assert parameters["constraint"].choices == ("none", "wgan_gp", "sn", "bssn", "gn", "pgn")
-    assert definition.method == ("loss", "constraint")
+@pytest.mark.parametrize(
+    "name, methods",
+    [
+        ("gaussian_mixtures.toml", ("none", "wgan_gp", "sn", "gn", "pacgan2")),
+        ("digits.toml", ("none", "sn", "wgan_gp", "default")),
+    ],
+)
+def test_the_shipped_studies_balance_their_methods(name, methods):
+    definition = load_definition(os.path.join(STUDIES, name))
+    assert definition.parameter("method").choices == methods
+    assert definition.method == ("method",)
+    assert definition.balance[0] == "method"
     check_bindings(definition)  # every gin name of every choice exists
 
 
@@ -116,6 +122,7 @@ def test_balanced_choice_picks_the_least_claimed_combination_in_file_order():
         (_text(study_extra='sampler = "grid"'), "sampler 'grid' needs categorical"),
         (_text(study_extra='method = ["weight"]'), "method names 'weight'"),
         (_text(study_extra='balance = ["steps"]'), "balance names 'steps'"),
+        (_text(study_extra='cost_by = ["nothing"]'), "cost_by names 'nothing'"),
         (_text(objective_extra='direction2 = "up"'), "unknown key 'direction2' in [objective]"),
         (_text().replace("ring8.gin", "ring9.gin"), "neither a file nor a shipped config"),
         (_text().replace("trials = 4", "trials = 0"), "trials and heartbeat_seconds must be >= 1"),
@@ -149,3 +156,12 @@ def test_an_unknown_gin_name_fails_before_training_naming_the_parameter():
     text = _text().replace("GAN.disc_iters", "GAN.disc_iterations")
     with pytest.raises(StudyFileError, match=r"\[params.steps\].*disc_iterations"):
         check_bindings(parse_definition(text, "bad.toml"))
+
+
+def test_optional_keys_at_their_defaults_keep_older_fingerprints():
+    definition = parse_definition(_text())
+    assert "balance" not in definition.fingerprint()
+    balanced = parse_definition(_text(study_extra='balance = ["constraint"]'))
+    assert balanced.fingerprint() != definition.fingerprint()
+    costed = parse_definition(_text(study_extra='cost_by = ["constraint"]'))
+    assert costed.fingerprint() == definition.fingerprint()  # analysis only

@@ -3,10 +3,18 @@
 import itertools
 
 import pandas as pd
+import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-from compare_gan_tf.study.report import COLOURS, MARKERS, method_styles, plot_budget_curves
+from compare_gan_tf.study.report import (
+    COLOURS,
+    MARKERS,
+    cost_per_method,
+    method_styles,
+    plot_budget_curves,
+    split_by,
+)
 
 LOSSES = ("hinge", "non_saturating", "wasserstein")
 PENALTIES = ("bssn", "gn", "none", "pgn", "sn", "wgan_gp")
@@ -48,3 +56,26 @@ def test_the_legend_sits_right_of_the_data(tmp_path):
     assert legend.x1 <= figure.bbox.x1  # inside the picture
     assert [text.get_text() for text in axes.get_legend().get_texts()] == ["a", "b"]
     assert Image.open(path).size == (1080, 576)
+
+
+def test_a_balanced_parameter_splits_every_method_and_costs_are_tabulated():
+    table = pd.DataFrame(
+        {
+            "method": ["sn", "sn", "none", "none"],
+            "loss": ["hinge", "ns", "hinge", "ns"],
+            "seconds_per_step": [0.1, 0.3, 0.2, float("nan")],
+        }
+    )
+    assert split_by(table, "loss")["method"].tolist() == [
+        "sn / hinge",
+        "sn / ns",
+        "none / hinge",
+        "none / ns",
+    ]
+    costs = cost_per_method(table).set_index("method")
+    assert costs.loc["sn", "trials"] == 2 and costs.loc["none", "trials"] == 1
+    assert costs.loc["sn", "median s/step"] == pytest.approx(0.2)
+    assert costs.loc["none", "p90 s/step"] == pytest.approx(0.2)
+    by_loss = cost_per_method(table, by=["loss"]).set_index(["method", "loss"])
+    assert by_loss.loc[("sn", "ns"), "median s/step"] == pytest.approx(0.3)
+    assert len(by_loss) == 3
