@@ -14,6 +14,8 @@ from compare_gan_tf.study.analysis import budget_curves, results_table, setting_
 from compare_gan_tf.study.trial_scores import SCORERS
 
 TOP_SETTINGS = 10
+# Budgets k at which the report tabulates each method's expected best score.
+TABLE_BUDGETS = (1, 3, 5, 10, 20)
 # Ten colours, nine markers (one fewer, so index i gets a unique pair up to 90 methods), and
 # line styles for more first parts than colours.
 COLOURS = matplotlib.colormaps["tab10"].colors
@@ -73,7 +75,7 @@ def plot_budget_curves(curves, score, direction, path):
 
 def write_budget_plots(table, definition, study_dir, suffix=""):
     """budget_<score><suffix>.png for every reported score that has curves; returns
-    [(score, direction, path)]. `table` is results_table's, or its results.csv read back."""
+    [(score, direction, path, curves)]. `table` is results_table's, or its results.csv read back."""
     written = []
     for score, direction in definition.scores_to_report().items():
         curves = budget_curves(table, score, direction, _worst(definition, score))
@@ -81,8 +83,23 @@ def write_budget_plots(table, definition, study_dir, suffix=""):
             continue
         path = os.path.join(study_dir, f"budget_{score}{suffix}.png")
         plot_budget_curves(curves, score, direction, path)
-        written.append((score, direction, path))
+        written.append((score, direction, path, curves))
     return written
+
+
+def budget_table(curves, budgets=TABLE_BUDGETS):
+    """A row per method: its expected best score at each of `budgets` (those it has trials
+    for) with the 95% bootstrap band, as "value [lower, upper]"."""
+    rows = []
+    for method, curve in curves.groupby("method", sort=True):
+        row = {"method": method}
+        for budget in budgets:
+            point = curve[curve["budget"] == budget]
+            if not point.empty and not point["expected_best"].isna().all():
+                best, lower, upper = point.iloc[0][["expected_best", "lower", "upper"]]
+                row[f"k={budget}"] = f"{best:.4g} [{lower:.4g}, {upper:.4g}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def split_by(table, parameter):
@@ -194,7 +211,8 @@ def write_report(study, definition, study_dir):
         if name not in definition.method
     ]
     for title, suffix, split in splits:
-        for score, direction, image in write_budget_plots(split, definition, study_dir, suffix):
+        plots = write_budget_plots(split, definition, study_dir, suffix)
+        for score, direction, image, curves in plots:
             paths.append(image)
             per_method = best_per_method(split, definition, score, direction)
             lines += [
@@ -202,6 +220,10 @@ def write_report(study, definition, study_dir):
                 f"## {score} ({direction}){title}",
                 "",
                 f"![budget curves]({os.path.basename(image)})",
+                "",
+                f"Expected best {score} within k settings [95% bootstrap band]:",
+                "",
+                markdown_table(budget_table(curves)),
             ]
             lines += ["", "Best setting per method:", "", markdown_table(per_method)]
     costs = cost_per_method(table, definition.cost_by)

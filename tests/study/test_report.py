@@ -10,6 +10,7 @@ from PIL import Image
 from compare_gan_tf.study.report import (
     COLOURS,
     MARKERS,
+    budget_table,
     cost_per_method,
     method_styles,
     plot_budget_curves,
@@ -79,3 +80,16 @@ def test_a_balanced_parameter_splits_every_method_and_costs_are_tabulated():
     by_loss = cost_per_method(table, by=["loss"]).set_index(["method", "loss"])
     assert by_loss.loc[("sn", "ns"), "median s/step"] == pytest.approx(0.3)
     assert len(by_loss) == 3
+
+
+def test_the_budget_table_gives_each_method_its_curve_at_the_listed_budgets():
+    curves = pd.DataFrame(
+        [
+            {"method": "a", "budget": 1, "expected_best": 3.0, "lower": 2.0, "upper": 4.0},
+            {"method": "a", "budget": 2, "expected_best": 1.5, "lower": 1.0, "upper": 2.0},
+            {"method": "b", "budget": 1, "expected_best": 5.0, "lower": 5.0, "upper": 5.0},
+        ]
+    )
+    table = budget_table(curves, budgets=(1, 2)).set_index("method")
+    assert table.loc["a", "k=1"] == "3 [2, 4]" and table.loc["a", "k=2"] == "1.5 [1, 2]"
+    assert table.loc["b", "k=1"] == "5 [5, 5]" and pd.isna(table.loc["b", "k=2"])
