@@ -10,11 +10,11 @@ the tiny ring8 study of 100 steps.
 
 import os
 import subprocess
-import sys
 import tempfile
 import time
 
 from benchmarks import common
+from compare_gan_tf.study.worker import worker_command
 
 STUDY = common.ROOT / "studies" / "gaussian_mixtures.toml"
 QUICK_BINDINGS = ('"train.training_steps = 10000"', '"train.training_steps = 100"')
@@ -43,14 +43,7 @@ def time_workers(study_file, workers, trials):
     """(wall seconds, finished trials) for `workers` processes sharing a fresh study that
     asks for `trials` (workers claim independently, so two may finish one extra)."""
     with tempfile.TemporaryDirectory() as study_dir:
-        command = [
-            sys.executable,
-            "-m",
-            "compare_gan_tf.commands.study",
-            f"--study={study_file}",
-            f"--study_dir={study_dir}",
-            f"--trials={trials}",
-        ]
+        command = worker_command(study_file, study_dir, f"--trials={trials}")
         start = time.perf_counter()
         processes = [
             subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -10,7 +10,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from compare_gan_tf.files import write_figure, write_file
-from compare_gan_tf.study.analysis import budget_curves, results_table, setting_scores
+from compare_gan_tf.study.analysis import (
+    SETTING_STATES,
+    budget_curves,
+    results_table,
+    setting_scores,
+)
 from compare_gan_tf.study.trial_scores import SCORERS
 
 TOP_SETTINGS = 10
@@ -109,12 +114,13 @@ def split_by(table, parameter):
 
 def cost_per_method(table, by=()):
     """A row per method (and value of each parameter in `by`, such as D steps per G step):
-    trials with a measured cost, and the median and spread (10th to 90th percentile) of their
-    seconds per G step."""
+    settings tried (complete or pruned) with a measured cost, and the median and spread (10th
+    to 90th percentile) of their seconds per G step."""
     if "seconds_per_step" not in table:
         return pd.DataFrame()
     keys = ["method", *by]
-    measured = table.dropna(subset=["seconds_per_step"])
+    settings = table[table["state"].isin(SETTING_STATES)]
+    measured = settings.dropna(subset=["seconds_per_step"])
     rows = [
         {
             **dict(zip(keys, group)),

@@ -8,6 +8,7 @@ study with `balance` fixes those parameters of each new trial to the value combi
 fewest claimed trials hold (the sampler draws the rest), so every combination gets its share.
 """
 
+import sys
 import time
 import warnings
 
@@ -22,6 +23,12 @@ from compare_gan_tf.training.run import configure
 
 TrialState = optuna.trial.TrialState
 CLAIMED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+
+
+def worker_command(study_file, study_dir, *flags):
+    """The argv that starts one worker process (compare_gan_tf-study), with extra `flags`."""
+    paths = [f"--study={study_file}", f"--study_dir={study_dir}"]
+    return [sys.executable, "-m", "compare_gan_tf.commands.study", *paths, *flags]
 
 
 def check_bindings(definition):

@@ -13,19 +13,27 @@ import gin
 import numpy as np
 from absl import logging
 
+from compare_gan_tf.objectives.packing import pack
+
 SPLITS = {"train": "train", "heldout": "eval"}
 
 
 def _logits(gan, data, split, count, batch_size):
+    """D's logits on up to `count` examples of `split`; under PacGAN packing, one per pack of
+    m consecutive examples (the unconditional D judges packs, as in training)."""
+    packing = gan.objective.packing
     logits, seen = [], 0
     for images, labels in data.make(split, batch_size, shuffle=False, repeat=False):
         conditioning = labels if gan.num_classes else None
+        if packing > 1:
+            whole_packs = len(images) - len(images) % packing
+            images, conditioning = pack(images[:whole_packs], packing), None
         output = gan.discriminator(images, conditioning, training=False)
         logits.append(np.asarray(output, dtype=np.float64).ravel())
-        seen += len(logits[-1])
+        seen += len(logits[-1]) * packing
         if seen >= count:
             break
-    return np.concatenate(logits)[:count]
+    return np.concatenate(logits)[: max(1, count // packing)]
 
 
 @gin.configurable

@@ -62,15 +62,17 @@ def test_the_legend_sits_right_of_the_data(tmp_path):
 def test_a_balanced_parameter_splits_every_method_and_costs_are_tabulated():
     table = pd.DataFrame(
         {
-            "method": ["sn", "sn", "none", "none"],
-            "loss": ["hinge", "ns", "hinge", "ns"],
-            "seconds_per_step": [0.1, 0.3, 0.2, float("nan")],
+            "method": ["sn", "sn", "none", "none", "none"],
+            "loss": ["hinge", "ns", "hinge", "ns", "ns"],
+            "state": ["complete", "pruned", "complete", "complete", "fail"],
+            "seconds_per_step": [0.1, 0.3, 0.2, float("nan"), 9.0],
         }
     )
     assert split_by(table, "loss")["method"].tolist() == [
         "sn / hinge",
         "sn / ns",
         "none / hinge",
+        "none / ns",
         "none / ns",
     ]
     costs = cost_per_method(table).set_index("method")

@@ -4,7 +4,6 @@ is pruned, and the analysis is written."""
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import optuna
@@ -12,19 +11,14 @@ import pytest
 import tensorflow as tf
 
 from compare_gan_tf.study import load_definition, optimize, results_table, write_report
+from compare_gan_tf.study.worker import worker_command
 
 
 def _start_worker(study_file, study_dir, *flags):
-    command = [
-        sys.executable,
-        "-m",
-        "compare_gan_tf.commands.study",
-        f"--study={study_file}",
-        f"--study_dir={study_dir}",
-    ]
+    command = worker_command(study_file, study_dir, *flags)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
     return subprocess.Popen(
-        [*command, *flags], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
 
 

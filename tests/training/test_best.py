@@ -131,3 +131,20 @@ def test_the_overfitting_monitor_matches_the_discriminator_by_hand(tiny_config):
         logits = gan.discriminator(images, labels, training=False).numpy().ravel()
         assert scores[f"d_{name}_logit"] == pytest.approx(float(np.mean(logits)), abs=1e-5)
         assert scores[f"d_{name}_accuracy"] == pytest.approx(float(np.mean(logits > 0)))
+
+
+def test_under_packing_the_overfitting_monitor_judges_packs_as_training_does():
+    # PacGAN's D takes m examples concatenated along the last axis; the monitor must feed it
+    # packs too (it used to pass single examples and fail).
+    run.configure(["gaussian_mixture_ring8.gin"], ["GANObjective.packing = 2"])
+    try:
+        experiment = Experiment()
+        gan = experiment.gan
+        scores = discriminator_split_scores(gan, experiment.data, step=0, count=30, batch_size=30)
+        points, _ = next(iter(experiment.data.make("train", 30, shuffle=False, repeat=False)))
+        packs = np.reshape(points.numpy(), [15, 4])  # 2 consecutive points per pack
+        logits = gan.discriminator(packs, None, training=False).numpy().ravel()
+        assert scores["d_train_logit"] == pytest.approx(float(np.mean(logits)), abs=1e-5)
+        assert scores["d_train_accuracy"] == pytest.approx(float(np.mean(logits > 0)))
+    finally:
+        gin.clear_config()
