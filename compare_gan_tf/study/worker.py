@@ -63,12 +63,12 @@ def optimize(definition, study_dir, storage_url=None, trials=None):
     objective = TrialObjective(definition, study_dir)
     while True:
         _fail_dead_trials(study)
-        states = [trial.state for trial in study.get_trials(deepcopy=False)]
-        claimed = sum(state in CLAIMED for state in states)
-        if TrialState.WAITING in states or claimed < target:
+        trials = study.get_trials(deepcopy=False)
+        states = [trial.state for trial in trials]
+        claimed = [trial for trial in trials if trial.state in CLAIMED]
+        if TrialState.WAITING in states or len(claimed) < target:
             if TrialState.WAITING not in states and definition.balance:
-                claimed_trials = study.get_trials(deepcopy=False, states=CLAIMED)
-                study.enqueue_trial(definition.balanced_choice(claimed_trials))
+                study.enqueue_trial(definition.balanced_choice(claimed))
             study.optimize(objective, n_trials=1)
         elif TrialState.RUNNING in states:
             time.sleep(definition.heartbeat_seconds)
