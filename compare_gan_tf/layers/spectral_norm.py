@@ -208,7 +208,8 @@ class SpectralNormalization(keras.layers.Wrapper):
         self.built = True
 
     def _add_u_vector(self, name, size):
-        # MEAN aggregation lets every replica assign u; they compute the same value from mirrored W.
+        # Every replica computes the same u from the mirrored W, so each assigns its own copy
+        # ("none": no cross-replica sum, which XLA cannot compile on every device).
         # u keeps the kernel's variable dtype (float32 under mixed precision) and is never cast.
         return self.add_weight(
             name=name,
@@ -217,7 +218,7 @@ class SpectralNormalization(keras.layers.Wrapper):
             initializer=keras.initializers.RandomNormal(stddev=1.0),
             trainable=False,
             autocast=False,
-            aggregation="mean",
+            aggregation="none",
         )
 
     @property

@@ -87,12 +87,12 @@ def build_gan(
             architecture,
             resolution,
             num_classes,
-            # Several replicas: G's batch norms use cross-replica statistics.
+            # Several replicas: G's batch norms use cross-replica statistics unless told not to.
             dict(
-                generator_options or {},
+                {"synchronized": strategy.num_replicas_in_sync > 1},
+                **(generator_options or {}),
                 channels=channels,
                 z_dim=z_dim,
-                synchronized=strategy.num_replicas_in_sync > 1,
             ),
             dict(discriminator_options or {}),
             objective,

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from compare_gan_tf.architectures.latents import check_z_prior, sample_z
 from compare_gan_tf.layers import SpectralNormalization
+from compare_gan_tf.layers.normalization import batch_norm_layers
 from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.ema import GeneratorAverage
 from compare_gan_tf.training.optimizers import adam
@@ -31,14 +32,33 @@ def check_accumulation(accumulation_steps, replica_batch_size):
         )
 
 
-def check_jit_compile(jit_compile, strategy):
-    """XLA cannot read MirroredStrategy's per-device variables from one compiled step."""
+def is_mirrored(strategy):
+    """MirroredStrategy or its multi-worker kind: replicas synchronize through merge calls."""
     mirrored = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
-    if jit_compile and isinstance(strategy, mirrored):
+    return isinstance(strategy, mirrored)
+
+
+def check_jit_compile(jit_compile, strategy, generator, objective):
+    """Under a mirrored strategy XLA compiles each replica's losses and gradients, which on CPU
+    devices must hold no cross-replica sum: TensorFlow's XLA CPU backend has none ("Only
+    compiling NCCL/auto collective is supported, got: ring"), and off GPUs MirroredStrategy
+    sums through merge calls, which a compiled function cannot hold."""
+    if not (jit_compile and is_mirrored(strategy)):
+        return
+    if not any("CPU" in device.upper() for device in strategy.extended.worker_devices):
+        return
+    summed = []
+    if any(layer.synchronized for layer in batch_norm_layers(generator)):
+        summed.append("cross-replica batch norm in G")
+    if objective.ada is not None:
+        summed.append("ADA's augmentation probability")
+    if objective.lecam is not None:
+        summed.append("LeCam's logit averages")
+    if summed:
         raise ConfigError(
-            f"GAN.jit_compile = True does not work with {type(strategy).__name__}: XLA cannot "
-            "read the per-device copies of its variables. Set GAN.jit_compile = False, or use "
-            "one device or a TPU (TPUStrategy compiles with XLA anyway)."
+            f"GAN.jit_compile = True cannot compile {' and '.join(summed)} on CPU devices under "
+            f"{type(strategy).__name__}: their cross-replica sums need GPUs or a TPU. Set "
+            "GAN.jit_compile = False, or use one device."
         )
 
 
@@ -46,18 +66,18 @@ def check_replica_batch(objective, replica_batch_size, num_classes):
     """PacGAN needs an unconditional model and a per-replica batch divisible by its m; mode
     seeking pairs the halves of the per-replica batch, so it must be even."""
     if objective.mode_seeking_weight and replica_batch_size % 2:
-        raise ValueError(
+        raise ConfigError(
             f"GANObjective.mode_seeking_weight pairs the two halves of the per-replica batch "
             f"({replica_batch_size}), which must be even; change the batch size."
         )
     packing = objective.packing
     if packing > 1 and num_classes:
-        raise ValueError(
+        raise ConfigError(
             f"GANObjective.packing = {packing} (PacGAN) needs an unconditional model: packed "
             "samples have no single label. Set Experiment.conditional = False."
         )
     if replica_batch_size % packing:
-        raise ValueError(
+        raise ConfigError(
             f"GANObjective.packing = {packing} must divide the per-replica batch "
             f"({replica_batch_size}); change the batch size or the packing."
         )
@@ -103,7 +123,9 @@ class GAN:
     micro-batch (k per update; they are recomputed before sampling anyway). Other state the
     objective keeps (ADA's p, LeCam's averages) is also updated per micro-batch, and terms that
     pair examples (mode seeking, PacGAN) pair them within a micro-batch.
-    `jit_compile=True` compiles each replica's D and G update with XLA.
+    `jit_compile=True` compiles with XLA: on one device, the whole step (D updates, G update,
+    EMA, metric sums) as one program, as a TPU compiles it (TPUStrategy always compiles); under
+    a mirrored strategy, each replica's losses and gradients (see `_accumulated_update`).
     """
 
     def __init__(
@@ -127,7 +149,6 @@ class GAN:
         jit_compile=False,
     ):
         check_z_prior(z_prior)
-        check_jit_compile(jit_compile, strategy)
         _check_counts(global_batch_size, strategy.num_replicas_in_sync, disc_iters, ema_start_step)
         if not 0.0 <= ema_decay < 1.0:
             raise ConfigError(f"GAN.ema_decay must be in [0, 1); got {ema_decay!r}.")
@@ -142,13 +163,7 @@ class GAN:
         check_accumulation(accumulation_steps, replica_batch)
         check_replica_batch(objective, replica_batch // accumulation_steps, num_classes)
         self.accumulation_steps = accumulation_steps
-        self._d_update, self._g_update = self._d_apply, self._g_apply
-        if jit_compile and not isinstance(strategy, tf.distribute.TPUStrategy):
-            # TPUStrategy compiles every step with XLA anyway; elsewhere a nested function call
-            # that XLA compiles. The latents are drawn outside it: XLA's stateless random ops
-            # use another algorithm, and the draws must not depend on the switch.
-            self._d_update = tf.function(self._d_apply, jit_compile=True)
-            self._g_update = tf.function(self._g_apply, jit_compile=True)
+        self.jit_compile = jit_compile
         self.power_iteration_vectors = [
             variable
             for model in (generator, discriminator)
@@ -157,6 +172,7 @@ class GAN:
             for variable in layer.non_trainable_variables
         ]
         objective.build(global_batch_size)
+        check_jit_compile(jit_compile, strategy, generator, objective)
         # Keras 3 under tf.distribute: build the optimizers in the strategy scope first.
         self.g_optimizer.build(generator.trainable_variables)
         self.d_optimizer.build(discriminator.trainable_variables)
@@ -230,17 +246,25 @@ class GAN:
         replicas = tf.distribute.get_replica_context().num_replicas_in_sync
         return optimizer.scale_loss(loss / replicas)
 
+    def _xla(self, function):
+        """`function` compiled by XLA when `jit_compile` is on; made anew for every replica's
+        trace, since one tf.function traced by several replicas would reuse the variables of
+        the first."""
+        return tf.function(function, jit_compile=True) if self.jit_compile else function
+
     def _accumulated_update(self, optimizer, variables, loss_fn, batch):
         """Applies the gradient of loss_fn's mean over `accumulation_steps` micro-batches of
         `batch` (a tuple of tensors or None, split along axis 0); returns the mean metrics.
 
         loss_fn(*micro_batch) -> (loss, metrics). Before every micro-batch after the first, the
-        power-iteration vectors go back to their values at the start of the update.
+        power-iteration vectors go back to their values at the start of the update. Under a
+        mirrored strategy with `jit_compile`, XLA compiles each micro-batch's loss and
+        gradients; the cross-replica sum and the update stay outside, as MirroredStrategy
+        synchronizes through merge calls, which a compiled function cannot hold.
         """
         k = self.accumulation_steps
 
-        def gradients_of(index):
-            micro = [None if part is None else _micro_batch(part, index, k) for part in batch]
+        def gradients_of(*micro):
             with tf.GradientTape() as tape:
                 loss, metrics = loss_fn(*micro)
                 scaled = self._scaled(optimizer, loss) / k
@@ -251,24 +275,27 @@ class GAN:
             ]
             return gradients, {name: value / k for name, value in metrics.items()}
 
+        if is_mirrored(self.strategy):
+            gradients_of = self._xla(gradients_of)
         start = [tf.identity(variable) for variable in self.power_iteration_vectors if k > 1]
-        gradients, metrics = gradients_of(0)
+        total, metrics = None, None
         # A Python loop: under MirroredStrategy, u's assignment synchronizes the replicas, which
         # TensorFlow does not allow inside a graph loop.
-        for index in range(1, k):
-            for variable, value in zip(self.power_iteration_vectors, start):
-                variable.assign(value)
-            more, more_metrics = gradients_of(index)
-            gradients = [g + m for g, m in zip(gradients, more)]
-            metrics = {name: metrics[name] + more_metrics[name] for name in metrics}
-        optimizer.apply_gradients(zip(gradients, variables))
+        for index in range(k):
+            if index:
+                for variable, value in zip(self.power_iteration_vectors, start):
+                    variable.assign(value)
+            micro = [None if part is None else _micro_batch(part, index, k) for part in batch]
+            gradients, more = gradients_of(*micro)
+            if total is None:
+                total, metrics = gradients, more
+            else:
+                total = [g + m for g, m in zip(total, gradients)]
+                metrics = {name: metrics[name] + more[name] for name in metrics}
+        optimizer.apply_gradients(zip(total, variables))
         return metrics
 
-    def _d_step(self, images, labels, stream):
-        z, fake_labels = self._replica_latents(stream)
-        return self._d_update(images, labels, z, fake_labels, stream)
-
-    def _d_apply(self, images, labels, z, fake_labels, stream):
+    def _d_update(self, images, labels, z, fake_labels, stream):
         def loss_fn(images, labels, z, fake_labels):
             monitor = {}
             loss, parts = self.objective.discriminator_loss(
@@ -291,11 +318,7 @@ class GAN:
             (images, labels, z, fake_labels),
         )
 
-    def _g_step(self):
-        z, fake_labels = self._replica_latents(_G_STREAM)
-        return self._g_update(z, fake_labels)
-
-    def _g_apply(self, z, fake_labels):
+    def _g_update(self, z, fake_labels):
         variables = self.generator.trainable_variables
 
         def loss_fn(z, fake_labels):
@@ -323,27 +346,54 @@ class GAN:
         self.mine_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return loss
 
-    def _one_step(self, iterator):
+    def replica_step(self, batches, latents, totals=None):
+        """One G step on this replica: a D update on each of the `disc_iters` batches of
+        (images, labels) with its (z, fake labels) of `latents`, the G update with the last
+        latents, the step count and the EMA update. Returns the step's metrics added to
+        `totals` (the sums of the loop's earlier steps, or None)."""
         metrics = {}
-        for stream in range(self.disc_iters):
-            images, labels = next(iterator)
+        for stream, ((images, labels), (z, fake_labels)) in enumerate(zip(batches, latents)):
             stream = tf.constant(stream, tf.int64)
-            metrics.update(self.strategy.run(self._d_step, args=(images, labels, stream)))
-        metrics.update(self.strategy.run(self._g_step))
+            metrics.update(self._d_update(images, labels, z, fake_labels, stream))
+        metrics.update(self._g_update(*latents[-1]))
+        # Replica-local: every replica holds the same count and the same generator weights.
         self.step.assign_add(1)
         self.ema.update(self.step)
-        return {
-            name: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
-            for name, value in metrics.items()
-        }
+        if totals is None:
+            return metrics
+        return {name: totals[name] + value for name, value in metrics.items()}
+
+    def _run_step(self, iterator, totals=None):
+        """One `strategy.run` holding a whole G step. Off TPUs and mirrored strategies XLA
+        compiles the step after its latents as one program, the shape a TPU compiles; the
+        latents are drawn outside it, as XLA derives stateless random numbers from 64-bit
+        seeds differently and the draws must not depend on the switch."""
+        batches = tuple(next(iterator) for _ in range(self.disc_iters))
+        step = self.replica_step
+        if not is_mirrored(self.strategy):
+            step = self._xla(step)
+
+        def on_replica(batches, totals):
+            streams = [*range(self.disc_iters), _G_STREAM]
+            latents = [self._replica_latents(stream) for stream in streams]
+            return step(batches, latents, totals)
+
+        return self.strategy.run(on_replica, args=(batches, totals))
 
     @tf.function
     def train(self, iterator, steps):
-        """Runs `steps` G updates (each after `disc_iters` D updates); returns the last metrics."""
-        metrics = self._one_step(iterator)
+        """Runs `steps` G updates in one program; returns each metric's mean over them.
+
+        The metric sums stay on the replicas until the loop ends; they are reduced once.
+        """
+        totals = self._run_step(iterator)
         for _ in tf.range(steps - 1):
-            metrics = self._one_step(iterator)
-        return metrics
+            totals = self._run_step(iterator, totals)
+        count = tf.cast(steps, tf.float32)
+        return {
+            name: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None) / count
+            for name, value in totals.items()
+        }
 
 
 def _micro_batch(tensor, index, count):
