@@ -15,7 +15,7 @@ from compare_gan_tf.architectures import build_discriminator, build_generator
 from compare_gan_tf.checks import check_choice
 from compare_gan_tf.objectives import GANObjective
 from compare_gan_tf.training.gan import GAN, check_replica_batch
-from compare_gan_tf.training.optimizers import adam
+from compare_gan_tf.training.optimizers import adam, count_in_g_steps
 
 MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
 
@@ -52,6 +52,7 @@ def build_gan(
     seed=0,
     generator_options=None,
     discriminator_options=None,
+    disc_iters=None,
     accumulation_steps=None,
     jit_compile=None,
 ):
@@ -66,14 +67,17 @@ def build_gan(
         switch G's batch norms to cross-replica statistics.
       objective: a GANObjective; None is the non-saturating loss with nothing else.
       g_optimizer, d_optimizer: Keras optimizers, or callables returning one (each is called in
-        the strategy's scope); None is `adam()` with compare_gan's defaults.
+        the strategy's scope); None is `adam()` with compare_gan's defaults. Their schedules
+        (optimizers.WarmupDecay) are counted in G steps: D's is set to advance once per
+        `disc_iters` updates (optimizers.count_in_g_steps), so equal warmup and decay steps end
+        both rates at the same G step.
       mixed_precision: None, "mixed_float16" (loss-scaled optimizers) or "mixed_bfloat16". It
         sets Keras's global dtype policy, which is process-wide.
       seed: the seed of the latents drawn in training steps.
       generator_options, discriminator_options: constructor arguments of the architecture
         (ch, normalization, spectral_norm, ...).
-      accumulation_steps, jit_compile: GAN's (micro-batches per update, XLA); None leaves them
-        to gin's GAN bindings or GAN's defaults.
+      disc_iters, accumulation_steps, jit_compile: GAN's (D updates per G step, micro-batches
+        per update, XLA); None leaves them to gin's GAN bindings or GAN's defaults.
     """
     check_choice("mixed_precision", mixed_precision, MIXED_PRECISION)
     if mixed_precision:
@@ -98,7 +102,7 @@ def build_gan(
             objective,
         )
         optimizers = [_optimizer(choice, mixed_precision) for choice in (g_optimizer, d_optimizer)]
-        return GAN(
+        gan = GAN(
             generator,
             discriminator,
             average,
@@ -113,12 +117,18 @@ def build_gan(
             **{
                 name: value
                 for name, value in (
+                    ("disc_iters", disc_iters),
                     ("accumulation_steps", accumulation_steps),
                     ("jit_compile", jit_compile),
                 )
                 if value is not None
             },
         )
+    # The GAN's disc_iters (explicit, from gin or its default) is the one source of truth: D
+    # applies that many updates per G step, and both schedules count G steps.
+    count_in_g_steps(gan.g_optimizer, 1)
+    count_in_g_steps(gan.d_optimizer, gan.disc_iters)
+    return gan
 
 
 def _optimizer(choice, mixed_precision):

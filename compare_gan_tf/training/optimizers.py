@@ -8,6 +8,15 @@
 
 Every optimizer takes the same schedule arguments: `warmup_steps` (linear rise from 0 to
 `learning_rate`), then `decay_steps` (None: constant) of `decay` ("linear" or "cosine") to 0.
+
+Both counts are in G steps (the GAN's step counter, `train.training_steps`' unit), for G and D
+alike: D applies `GAN.disc_iters` updates per G step, and its schedule advances once per G
+step, so the same `warmup_steps` and `decay_steps` end both rates at the same G step
+(`adam.decay_steps = 10000` with `train.training_steps = 10000` takes both to 0 at the last
+step, whatever `disc_iters`). This is compare_gan's unit (its rates follow the global step, G
+updates) and WGAN-GP's (Gulrajani et al. 2017 decay both rates over the G iterations).
+`GAN.accumulation_steps` does not change the count (its micro-batches make one update), and
+TensorBoard's learning_rate/generator and learning_rate/discriminator at step t are both rate(t).
 """
 
 import math
@@ -26,15 +35,31 @@ DECAYS = ("linear", "cosine")
 class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
     """rate(t) = peak * t / warmup for t < warmup, then peak * f((t - warmup) / decay_steps),
     with f(s) = 1 - s ("linear") or (1 + cos(pi s)) / 2 ("cosine") for s in [0, 1], and 0 after.
-    `decay_steps` None keeps the peak after the warmup."""
+    `decay_steps` None keeps the peak after the warmup.
 
-    def __init__(self, peak, warmup_steps=0, decay_steps=None, decay="linear"):
+    t is the G step: Keras calls the schedule with the optimizer's update count, which is
+    t * `updates_per_step` + (updates so far in this G step), so t = floor(updates /
+    updates_per_step). `updates_per_step` is `GAN.disc_iters` for D (build_gan sets it) and 1
+    for G.
+    """
+
+    def __init__(self, peak, warmup_steps=0, decay_steps=None, decay="linear", updates_per_step=1):
         check_choice("learning-rate decay", decay, DECAYS, error=ConfigError)
+        if (
+            isinstance(updates_per_step, bool)
+            or not isinstance(updates_per_step, int)
+            or updates_per_step < 1
+        ):
+            raise ValueError(
+                f"WarmupDecay.updates_per_step must be the optimizer's updates per G step (an "
+                f"integer >= 1, GAN.disc_iters for D), got {updates_per_step!r}."
+            )
         self.peak, self.warmup_steps = float(peak), int(warmup_steps)
         self.decay_steps, self.decay = decay_steps, decay
+        self.updates_per_step = updates_per_step
 
-    def __call__(self, step):
-        step = tf.cast(step, tf.float32)
+    def __call__(self, updates):
+        step = tf.cast(tf.cast(updates, tf.int64) // self.updates_per_step, tf.float32)
         rate = tf.constant(self.peak, tf.float32)
         if self.warmup_steps:
             rate *= tf.minimum(step / self.warmup_steps, 1.0)
@@ -52,6 +77,7 @@ class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
             warmup_steps=self.warmup_steps,
             decay_steps=self.decay_steps,
             decay=self.decay,
+            updates_per_step=self.updates_per_step,
         )
 
 
@@ -106,6 +132,28 @@ def sgd(
     """Stochastic gradient descent with (heavy-ball or Nesterov) momentum."""
     rate = schedule(learning_rate, warmup_steps, decay_steps, decay)
     return keras.optimizers.SGD(rate, momentum=momentum, nesterov=nesterov)
+
+
+def count_in_g_steps(optimizer, updates_per_step):
+    """Makes `optimizer`'s schedule advance once per G step when the optimizer applies
+    `updates_per_step` updates per G step (D: GAN.disc_iters), so that its warmup and decay end
+    at the same G step as G's. A constant rate is left as it is.
+
+    Raises ValueError for a schedule other than WarmupDecay when `updates_per_step` > 1: it
+    would count the optimizer's updates, not G steps.
+    """
+    rate = getattr(optimizer, "inner_optimizer", optimizer)._learning_rate  # the schedule itself
+    if isinstance(rate, WarmupDecay):
+        if rate.updates_per_step != updates_per_step:
+            config = dict(rate.get_config(), updates_per_step=updates_per_step)
+            optimizer.learning_rate = WarmupDecay(**config)
+    elif isinstance(rate, keras.optimizers.schedules.LearningRateSchedule) and updates_per_step > 1:
+        raise ValueError(
+            f"The optimizer applies {updates_per_step} updates per G step, but its schedule "
+            f"{type(rate).__name__} counts updates, not G steps; use "
+            "compare_gan_tf.training.optimizers.WarmupDecay (or a constant rate)."
+        )
+    return optimizer
 
 
 OPTIMIZERS = {"adam": adam, "adamw": adamw, "sgd": sgd}
