@@ -8,7 +8,6 @@ signature-only); every form must give the numpy outputs.
 
 import hashlib
 import logging
-import os
 import tarfile
 import uuid
 
@@ -107,22 +106,6 @@ def networks(tmp_path_factory):
     }
 
 
-def _copy_to_ram(local):
-    """A ram:// copy (TensorFlow's in-memory filesystem, the stand-in for gs://) of a local
-    file or folder."""
-    local = str(local)
-    target = f"ram://{uuid.uuid4().hex}/{os.path.basename(local)}"
-    if not tf.io.gfile.isdir(local):
-        tf.io.gfile.copy(local, target)
-        return target
-    for directory, _, names in tf.io.gfile.walk(local):
-        copied = target + directory[len(local) :]
-        tf.io.gfile.makedirs(copied)
-        for name in names:
-            tf.io.gfile.copy(os.path.join(directory, name), f"{copied}/{name}")
-    return target
-
-
 def _images(num, size=SIZE, channels=3, seed=0):
     return np.random.default_rng(seed).random((num, size, size, channels), dtype=np.float32)
 
@@ -139,8 +122,8 @@ def test_every_network_form_matches_numpy(networks, form):
 
 
 @pytest.mark.parametrize("form", ["graph", "tarball", "callable", "signature"])
-def test_every_network_form_on_ram_gives_the_local_copys_features(networks, form):
-    remote = _copy_to_ram(networks[form])
+def test_every_network_form_on_ram_gives_the_local_copys_features(networks, form, copy_to_ram):
+    remote = copy_to_ram(networks[form])
     images = _images(3, seed=5)
     local_extractor = inception_extractor(path=str(networks[form]))
     remote_extractor = inception_extractor(path=remote)
@@ -261,10 +244,10 @@ def test_keras_inception_v3_is_flagged_not_comparable(tmp_path, monkeypatch):
         keras_inception_v3()
 
 
-def test_keras_inception_v3_weights_on_ram_give_the_local_files_features(tmp_path):
+def test_keras_inception_v3_weights_on_ram_give_the_local_files_features(tmp_path, copy_to_ram):
     local = tmp_path / "inception_v3.weights.h5"
     keras.applications.InceptionV3(weights=None, classifier_activation=None).save_weights(local)
-    remote = _copy_to_ram(local)
+    remote = copy_to_ram(local)
     images = _images(2, size=16, seed=6)
     local_extractor = keras_inception_v3(weights=str(local), batch_size=2)
     remote_extractor = keras_inception_v3(weights=remote, batch_size=2)
