@@ -56,8 +56,8 @@ KNOWN_SHA256 = {}
 
 _WHERE_TO_GET_IT = (
     f"download {INCEPTION_URL} (it holds {INCEPTION_FROZEN_GRAPH}) or the TF-Hub module "
-    f"{INCEPTION_TFHUB}, then pass its local path as inception_extractor(path=...) or bind "
-    "gin `inception.path = '...'`."
+    f"{INCEPTION_TFHUB}, then pass its path (local or gs://) as inception_extractor(path=...) or "
+    "bind gin `inception.path = '...'`."
 )
 
 
