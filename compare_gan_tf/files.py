@@ -12,6 +12,7 @@ import uuid
 import tensorflow as tf
 
 from compare_gan_tf.errors import UserError
+from compare_gan_tf.paths import is_local, os_error_type
 
 
 class WriteError(UserError, OSError):
@@ -44,15 +45,10 @@ def write_error(path, error):
     if isinstance(error, WriteError):
         return error
     if isinstance(error, tf.errors.OpError):
-        kind, cause = _OS_ERRORS.get(type(error), OSError), error.message
+        kind, cause = os_error_type(error), error.message
     else:
         kind, cause = type(error), error.strerror or str(error)
     return _WRITE_ERRORS.get(kind, WriteError)(f"Cannot write {path}: {cause}")
-
-
-def is_local(path):
-    """Whether `path` is on the local disk (no "scheme://" prefix such as gs:// or ram://)."""
-    return "://" not in os.fspath(path)
 
 
 def parent(path):
@@ -128,14 +124,6 @@ def write_atomically(path, data):
             raise write_error(target, error) from error
         raise
     return path
-
-
-# TensorFlow filesystem errors -> the OSError subclass that Python's own file functions raise.
-_OS_ERRORS = {
-    tf.errors.NotFoundError: FileNotFoundError,
-    tf.errors.PermissionDeniedError: PermissionError,
-    tf.errors.AlreadyExistsError: FileExistsError,
-}
 
 
 def _sync(local_path):

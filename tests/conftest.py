@@ -1,6 +1,7 @@
 """Splits the CPU into 4 logical devices (before TF starts) so tests can run MirroredStrategy."""
 
 import os
+import uuid
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -61,3 +62,23 @@ def empty_cwd(tmp_path, monkeypatch):
     cwd.mkdir()
     monkeypatch.chdir(cwd)
     return cwd
+
+
+def _copy_to_ram(local):
+    target = f"ram://{uuid.uuid4().hex}/{os.path.basename(local)}"
+    if not tf.io.gfile.isdir(local):
+        tf.io.gfile.copy(local, target)
+        return target
+    for directory, _, names in tf.io.gfile.walk(local):
+        copied = target + directory[len(local) :]
+        tf.io.gfile.makedirs(copied)
+        for name in names:
+            tf.io.gfile.copy(os.path.join(directory, name), f"{copied}/{name}")
+    return target
+
+
+@pytest.fixture
+def copy_to_ram():
+    """A function: a local file or folder -> the path of its copy on ram:// (TensorFlow's
+    in-memory filesystem, the stand-in for gs://), under a new root."""
+    return lambda local: _copy_to_ram(str(local))

@@ -14,7 +14,6 @@ Usage: python tools/train_digits_classifier.py [--epochs=30] [--seed=0] [--outpu
 import json
 import math
 import os
-import pathlib
 import sys
 import time
 
@@ -26,6 +25,7 @@ import tensorflow as tf  # noqa: E402
 from absl import app, flags, logging  # noqa: E402
 
 from compare_gan_tf.data.digits import digits_arrays  # noqa: E402
+from compare_gan_tf.files import write_file  # noqa: E402
 from compare_gan_tf.metrics.digits_classifier import (  # noqa: E402
     FEATURE_DIM,
     INPUT_SIZE,
@@ -36,7 +36,9 @@ from compare_gan_tf.metrics.digits_classifier import (  # noqa: E402
 )
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("output_dir", str(WEIGHTS_PATH.parent), "Where the weights and JSON go.")
+flags.DEFINE_string(
+    "output_dir", str(WEIGHTS_PATH.parent), "Where the weights and JSON go (local or gs://)."
+)
 flags.DEFINE_integer("epochs", 30, "Passes over the (doubled) training set.")
 flags.DEFINE_integer("batch_size", 64, "Images per training step.")
 flags.DEFINE_float("learning_rate", 1e-3, "Initial Adam learning rate (cosine-decayed to 0).")
@@ -99,12 +101,11 @@ def main(argv):
     del argv  # Flags only.
     started = time.time()
     network = train(FLAGS.epochs, FLAGS.batch_size, FLAGS.learning_rate, FLAGS.seed)
-    output_dir = pathlib.Path(FLAGS.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    weights_path = output_dir / WEIGHTS_PATH.name
+    tf.io.gfile.makedirs(FLAGS.output_dir)
+    weights_path = os.path.join(FLAGS.output_dir, WEIGHTS_PATH.name)
     network.save_weights(weights_path)
     provenance = {
-        "weights": weights_path.name,
+        "weights": WEIGHTS_PATH.name,
         "sha256": file_sha256(weights_path),
         "eval_accuracy": accuracy(network, "eval", "bilinear"),
         "eval_accuracy_nearest_upsampling": accuracy(network, "eval", "nearest"),
@@ -123,7 +124,7 @@ def main(argv):
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
     }
-    provenance_path(weights_path).write_text(json.dumps(provenance, indent=2) + "\n")
+    write_file(provenance_path(weights_path), json.dumps(provenance, indent=2) + "\n")
     logging.info("Held-out eval accuracy %.4f; wrote %s", provenance["eval_accuracy"], weights_path)
 
 

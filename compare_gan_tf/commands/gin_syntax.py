@@ -8,6 +8,7 @@ import tokenize
 
 from gin import config_parser
 
+from compare_gan_tf.paths import read_text
 from compare_gan_tf.training.config import ConfigError, find_config
 
 
@@ -28,11 +29,11 @@ def _parse(text_or_file):
 
 def check_gin_syntax(configs, bindings):
     """ConfigError naming the file or binding whose gin syntax is wrong; configs are paths or
-    names of shipped configs (a missing one is a ConfigError too)."""
+    names of shipped configs (a missing one is a ConfigError too). A config on gs:// or ram://
+    is read through tf.io.gfile; local ones without importing TensorFlow."""
     for name in configs:
         path = find_config(name)
-        with open(path) as file:
-            _check(file, f"gin config {path}")
+        _check(read_text(path), f"gin config {path}")
     for binding in bindings:
         _check(binding, f"--gin_bindings {binding!r}")
 

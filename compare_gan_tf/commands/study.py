@@ -8,6 +8,11 @@ continues where it stopped, and several processes on the same --storage share th
 is one worker. With --analyze it writes results.csv, budget_<score>.png and report.md into
 --study_dir. --import loads modules that register scorers
 (compare_gan_tf.study.trial_scores.register_scorer). Exit statuses: see entry.py.
+
+Paths: the study file and --study_dir may be local or on any TensorFlow filesystem (gs://). The
+default storage is a SQLite database in a local --study_dir, and a one-worker journal file in a
+gs:// one (SQLite cannot live on an object store); several workers on a gs:// --study_dir need a
+shared database: --storage=postgresql://...
 """
 
 import importlib
@@ -16,7 +21,7 @@ from absl import app, flags
 
 from compare_gan_tf.commands import entry
 
-_STUDY = flags.DEFINE_string("study", None, "The study file (TOML).", required=True)
+_STUDY = flags.DEFINE_string("study", None, "The study file (TOML; local or gs://).", required=True)
 _STUDY_DIR = flags.DEFINE_string(
     "study_dir",
     None,

@@ -1,4 +1,5 @@
-"""A folder of the user's own images, named "folder:/path/to/images".
+"""A folder of the user's own images, named "folder:/path/to/images" (or "folder:gs://...": the
+folder may be on any TensorFlow filesystem; it is listed and read through tf.io.gfile).
 
 Every .png, .jpg, .jpeg, .bmp and .gif file under the folder (recursively, extensions in any
 case) is one example, taken in sorted path order. Each image is cut to its central square and
@@ -15,8 +16,8 @@ becomes grayscale with BT.601 luma weights when channels=1, alpha is dropped (no
 palette images are expanded, 16-bit PNGs are scaled to 8 bits (v * 255 / 65535, rounded) and CMYK
 JPEGs become RGB (libjpeg).
 
-Symbolic links are followed once: a link loop, or a second link to a folder or file already
-listed, is left out with a warning naming it, so no image is listed twice.
+Symbolic links (on the local disk) are followed once: a link loop, or a second link to a folder
+or file already listed, is left out with a warning naming it, so no image is listed twice.
 
 Bad files: listing the folder opens every file with Pillow (`verify`, which reads the headers and
 checks PNG checksums without decoding the pixels) and checks that a JPEG ends with its
@@ -36,6 +37,7 @@ of the sorted files puts round(f * N) of them in "eval" and the rest in "train".
 """
 
 import dataclasses
+import io
 import os
 
 import gin
@@ -53,6 +55,7 @@ from compare_gan_tf.data.base import (
     Source,
     pipeline_position,
 )
+from compare_gan_tf.paths import is_local, open_file
 
 PREFIX = "folder:"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -99,14 +102,14 @@ def _read_check(path):
     """(None, size) when Pillow can open and verify the image file, else (the reason, None)."""
     from PIL import Image
 
-    stat = os.stat(path)
-    key = (path, stat.st_size, stat.st_mtime_ns)
+    length, modified = _version(path)
+    key = (path, length, modified)
     if key not in _checked:
         try:
-            with Image.open(path) as image:
+            with Image.open(_image_file(path)) as image:
                 size, is_jpeg = image.size, image.format == "JPEG"
                 image.verify()
-            if is_jpeg and not _has_jpeg_end(path, stat.st_size):
+            if is_jpeg and not _has_jpeg_end(path, length):
                 raise OSError("truncated JPEG: no end-of-image marker")
             _checked[key] = (None, size)
         except Exception as error:  # Pillow raises many types for bad files.
@@ -114,8 +117,26 @@ def _read_check(path):
     return _checked[key]
 
 
+def _image_file(path):
+    """What Pillow opens: a local path (its errors then name the file), else the file's bytes."""
+    if is_local(path):
+        return path
+    with open_file(path) as file:
+        return io.BytesIO(file.read())
+
+
+def _version(path):
+    """(size in bytes, modification time in ns) of a file: with the path, the key of its check."""
+    if is_local(path):
+        # os.stat, not tf.io.gfile.stat: TensorFlow rounds local modification times to seconds.
+        stat = os.stat(path)
+        return stat.st_size, stat.st_mtime_ns
+    stat = tf.io.gfile.stat(path)
+    return stat.length, stat.mtime_nsec
+
+
 def _has_jpeg_end(path, size):
-    with open(path, "rb") as file:
+    with open_file(path) as file:
         file.seek(max(0, size - _JPEG_TAIL_BYTES))
         return _JPEG_END in file.read()
 
@@ -132,8 +153,7 @@ def _problem(path, min_size, decode=False):
 
 
 def _decode_check(path):
-    stat = os.stat(path)
-    key = ("decoded", path, stat.st_size, stat.st_mtime_ns)
+    key = ("decoded", path, *_version(path))
     if key not in _checked:
         try:
             tf.io.decode_image(tf.io.read_file(path), expand_animations=False)
@@ -156,8 +176,8 @@ def _find_images(root):
     """
     found, dangling, repeated = [], [], []
     folders, files = set(), {}
-    for directory, subdirectories, names in os.walk(root, followlinks=True):
-        real = os.path.realpath(directory)
+    for directory, subdirectories, names in _walk(root):
+        real = _real_path(directory)
         if real in folders:
             subdirectories[:] = []
             repeated.append((directory, f"a link to {real}, which is already listed"))
@@ -168,10 +188,10 @@ def _find_images(root):
             if not name.lower().endswith(IMAGE_EXTENSIONS):
                 continue
             path = os.path.join(directory, name)
-            if not os.path.exists(path):  # only a symbolic link can be listed and not exist
+            if not tf.io.gfile.exists(path):  # only a symbolic link can be listed and not exist
                 dangling.append(path)
                 continue
-            real = os.path.realpath(path)
+            real = _real_path(path)
             if real in files:
                 repeated.append((path, f"the same file as {files[real]}"))
                 continue
@@ -180,10 +200,31 @@ def _find_images(root):
     return found, dangling, repeated
 
 
+def _walk(root):
+    # os.walk lists the local disk fastest and follows its links; other filesystems have none.
+    return os.walk(root, followlinks=True) if is_local(root) else tf.io.gfile.walk(root)
+
+
+def _real_path(path):
+    return os.path.realpath(path) if is_local(path) else path
+
+
+def _top_folder(path, root):
+    """The name of the immediate subfolder of `root` that holds `path` (or the file's name)."""
+    return path[len(root) :].lstrip("/").split("/")[0]
+
+
+def _normalized_root(root):
+    if is_local(root):
+        return os.path.abspath(os.path.expanduser(root))
+    scheme, _, rest = root.partition("://")
+    return f"{scheme}://{rest.rstrip('/')}"
+
+
 def list_images(root, labels=False, bad_files="skip", min_size=1):
     """Lists, checks and labels the images under `root` (see the module docstring)."""
-    root = os.path.abspath(os.path.expanduser(root))
-    if not os.path.isdir(root):
+    root = _normalized_root(root)
+    if not tf.io.gfile.isdir(root):
         raise DatasetNotFoundError(
             f"Image folder {root!r} does not exist or is not a directory; pass an existing "
             f"folder as {PREFIX}PATH."
@@ -203,7 +244,7 @@ def list_images(root, labels=False, bad_files="skip", min_size=1):
         )
     classes = []
     if labels:
-        top = [os.path.relpath(path, root).split(os.sep)[0] for path in candidates]
+        top = [_top_folder(path, root) for path in candidates]
         loose = [path for path, first in zip(candidates, top) if first == os.path.basename(path)]
         if loose:
             raise DatasetError(
@@ -236,9 +277,7 @@ def list_images(root, labels=False, bad_files="skip", min_size=1):
             f"{skipped[0][0]!r}: {skipped[0][1]}); replace them with valid images."
         )
     index = {name: i for i, name in enumerate(classes)}
-    file_labels = [
-        index[os.path.relpath(path, root).split(os.sep)[0]] if labels else 0 for path in files
-    ]
+    file_labels = [index[_top_folder(path, root)] if labels else 0 for path in files]
     return FolderListing(root, files, file_labels, classes, skipped)
 
 

@@ -5,6 +5,8 @@ import hashlib
 
 import numpy as np
 
+from compare_gan_tf.paths import open_file
+
 
 @dataclasses.dataclass(frozen=True)
 class MeanStd:
@@ -64,9 +66,9 @@ def check_positive_int(value, name, minimum=1):
 
 
 def file_sha256(path):
-    """Hex SHA-256 of a file's bytes."""
+    """Hex SHA-256 of a file's bytes, on any TensorFlow filesystem."""
     digest = hashlib.sha256()
-    with open(path, "rb") as file:
+    with open_file(path) as file:
         for chunk in iter(lambda: file.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

@@ -10,6 +10,7 @@ tool, so a score always names the exact network that produced it.
 """
 
 import json
+import os
 import pathlib
 
 import gin
@@ -19,6 +20,7 @@ import tensorflow as tf
 
 from compare_gan_tf.metrics._common import file_sha256
 from compare_gan_tf.metrics.features import FeatureExtractor, check_images
+from compare_gan_tf.paths import is_file, read_text
 
 INPUT_SIZE = 32
 NUM_CLASSES = 10
@@ -50,38 +52,39 @@ def build_digits_network():
 
 
 def provenance_path(weights_path):
-    """The JSON next to a weights file: digits_classifier.weights.h5 -> digits_classifier.json."""
-    weights_path = pathlib.Path(weights_path)
-    return weights_path.with_name(weights_path.name.removesuffix(WEIGHTS_SUFFIX) + ".json")
+    """The JSON next to a weights file: digits_classifier.weights.h5 -> digits_classifier.json
+    (a str for a str, which may be a gs:// path; a pathlib.Path for a Path)."""
+    json_path = os.fspath(weights_path).removesuffix(WEIGHTS_SUFFIX) + ".json"
+    return json_path if isinstance(weights_path, str) else pathlib.Path(json_path)
 
 
 def _read_provenance(weights_path):
-    weights_path = pathlib.Path(weights_path)
-    if not weights_path.name.endswith(WEIGHTS_SUFFIX) or not weights_path.is_file():
+    name = os.path.basename(weights_path)
+    if not name.endswith(WEIGHTS_SUFFIX) or not is_file(weights_path):
         raise FileNotFoundError(
-            f"Digits classifier weights {str(weights_path)!r} not found (a *{WEIGHTS_SUFFIX} "
+            f"Digits classifier weights {weights_path!r} not found (a *{WEIGHTS_SUFFIX} "
             "file is expected); pass weights_path=None for the shipped weights or train new ones "
             "with tools/train_digits_classifier.py."
         )
     json_path = provenance_path(weights_path)
-    if not json_path.is_file():
+    if not is_file(json_path):
         raise FileNotFoundError(
-            f"Provenance file {str(json_path)!r} for {weights_path.name} not found; keep the JSON "
+            f"Provenance file {json_path!r} for {name} not found; keep the JSON "
             "written by tools/train_digits_classifier.py next to its weights."
         )
     try:
-        provenance = json.loads(json_path.read_text())
+        provenance = json.loads(read_text(json_path))
         recorded = provenance["sha256"]
     except (json.JSONDecodeError, KeyError):
         raise ValueError(
-            f'Provenance file {str(json_path)!r} is not the JSON (with a "sha256" entry) that '
+            f'Provenance file {json_path!r} is not the JSON (with a "sha256" entry) that '
             "tools/train_digits_classifier.py writes; restore it or retrain."
         ) from None
     actual = file_sha256(weights_path)
     if actual != recorded:
         raise ValueError(
-            f"Digits classifier weights {str(weights_path)!r} have SHA-256 {actual}, but "
-            f"{json_path.name} records {recorded}: the file is corrupt or was "
+            f"Digits classifier weights {weights_path!r} have SHA-256 {actual}, but "
+            f"{os.path.basename(json_path)} records {recorded}: the file is corrupt or was "
             "replaced. Reinstall compare_gan_tf or retrain with tools/train_digits_classifier.py."
         )
     return provenance
@@ -102,8 +105,8 @@ class DigitsClassifier(FeatureExtractor):
     """Features [B, 64] (penultimate ReLU layer) and logits [B, 10] of the digits classifier.
 
     Args:
-      weights_path: a *.weights.h5 file with its provenance JSON next to it; None for the
-        weights shipped in compare_gan_tf/metrics/weights/.
+      weights_path: a *.weights.h5 file (local, gs://...) with its provenance JSON next to it;
+        None for the weights shipped in compare_gan_tf/metrics/weights/.
       batch_size: images per forward pass, which bounds memory for large inputs.
     """
 
@@ -113,7 +116,7 @@ class DigitsClassifier(FeatureExtractor):
     def __init__(self, weights_path=None, batch_size=256):
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
-        self.weights_path = pathlib.Path(weights_path or WEIGHTS_PATH)
+        self.weights_path = os.fspath(weights_path or WEIGHTS_PATH)
         self.batch_size = batch_size
         self.provenance = _read_provenance(self.weights_path)
         network = build_digits_network()
@@ -136,7 +139,7 @@ class DigitsClassifier(FeatureExtractor):
     def describe(self):
         return {
             "extractor": self.name,
-            "weights": self.weights_path.name,
+            "weights": os.path.basename(self.weights_path),
             "weights_sha256": self.provenance["sha256"],
             "eval_accuracy": self.provenance.get("eval_accuracy"),
             "input_size": INPUT_SIZE,

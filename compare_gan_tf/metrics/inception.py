@@ -3,7 +3,8 @@
 Published FID and IS numbers (improved-gan, TTUR, TF-GAN, compare_gan) come from the
 2015-12-05 Inception graph: 2048-d pool_3 features, 1008 logits, 299x299 inputs resized from
 [0, 255] images and scaled by (x - 128) / 128 (TF-GAN `preprocess_image`). It is loaded from a
-local file the user downloaded, in one of TF-GAN's two distributions:
+file the user downloaded (on the local disk, gs:// or any TensorFlow filesystem), in one of
+TF-GAN's two distributions:
 - the frozen GraphDef `inceptionv1_for_inception_score.pb` (the name says v1; the network is
   the 2015 Inception v3), or the tarball that holds it, imported into a TF2 concrete function;
 - TF-GAN's TF-Hub module tensorflow/tfgan/eval/inception/1 (a SavedModel directory, or a hub
@@ -13,10 +14,11 @@ keras.applications.InceptionV3 is a different network (2016 weights, 1000 classe
 offered only as a non-comparable extractor.
 """
 
+import contextlib
 import hashlib
 import os
-import pathlib
 import tarfile
+import tempfile
 
 import gin
 import keras
@@ -29,6 +31,7 @@ from google.protobuf.message import DecodeError
 from compare_gan_tf.metrics._common import check_positive_int, file_sha256
 from compare_gan_tf.metrics.features import FeatureExtractor, check_images
 from compare_gan_tf.metrics.resizing import check_method, resize_images, size_pair, to_rgb
+from compare_gan_tf.paths import is_file, is_local, is_url, open_file
 
 # Where TF-GAN and compare_gan get the network (tensorflow/gan classifier_metrics.py,
 # inception_metrics.py; compare_gan eval_utils.py).
@@ -53,21 +56,29 @@ KNOWN_SHA256 = {}
 
 _WHERE_TO_GET_IT = (
     f"download {INCEPTION_URL} (it holds {INCEPTION_FROZEN_GRAPH}) or the TF-Hub module "
-    f"{INCEPTION_TFHUB}, then pass its local path as inception_extractor(path=...) or bind "
-    "gin `inception.path = '...'`."
+    f"{INCEPTION_TFHUB}, then pass its path (local or gs://) as inception_extractor(path=...) or "
+    "bind gin `inception.path = '...'`."
 )
 
 
 def path_sha256(path):
     """Hex SHA-256 of a file, or of a directory: over its sorted relative paths and file digests."""
-    path = pathlib.Path(path)
-    if path.is_file():
+    path = os.fspath(path)
+    if not tf.io.gfile.isdir(path):
         return file_sha256(path)
     digest = hashlib.sha256()
-    for file in sorted(item for item in path.rglob("*") if item.is_file()):
-        digest.update(file.relative_to(path).as_posix().encode() + b"\0")
-        digest.update(bytes.fromhex(file_sha256(file)))
+    # Sorted by path components, as pathlib sorts, so digests recorded earlier still match.
+    for relative in sorted(_files_under(path), key=lambda relative: relative.split("/")):
+        digest.update(relative.encode() + b"\0")
+        digest.update(bytes.fromhex(file_sha256(f"{path.rstrip('/')}/{relative}")))
     return digest.hexdigest()
+
+
+def _files_under(root):
+    """Paths ("a/b.pb") of the files under the folder `root`, relative to it."""
+    for directory, _, names in tf.io.gfile.walk(root):
+        folder = directory[len(root) :].strip("/")
+        yield from (f"{folder}/{name}" if folder else name for name in names)
 
 
 def verify_sha256(name, digest):
@@ -93,18 +104,14 @@ def verify_sha256(name, digest):
     return True
 
 
-def _is_url(handle):
-    return str(handle).startswith(("http://", "https://", "gs://"))
-
-
 def _is_tarball(path):
-    return path.name.endswith((".tar.gz", ".tgz", ".tar"))
+    return path.endswith((".tar.gz", ".tgz", ".tar"))
 
 
 def _read_graph_def(path):
     """The GraphDef in a .pb file, or in INCEPTION_FROZEN_GRAPH inside TF-GAN's tarball."""
     if _is_tarball(path):
-        with tarfile.open(path) as tar:
+        with open_file(path) as file, tarfile.open(fileobj=file) as tar:
             try:
                 serialized = tar.extractfile(INCEPTION_FROZEN_GRAPH).read()
             except KeyError:
@@ -114,7 +121,8 @@ def _read_graph_def(path):
                     "module tarball."
                 ) from None
     else:
-        serialized = path.read_bytes()
+        with open_file(path) as file:
+            serialized = file.read()
     # TF2 exports the GraphDef protocol buffer class only under tf.compat.v1 (no session here).
     graph_def = tf.compat.v1.GraphDef()
     try:
@@ -156,9 +164,7 @@ def load_hub_function(handle):
     A module saved with a `__call__` is called directly (TF-GAN calls its hub module so);
     otherwise its "default" signature is called with the images as its one input.
     """
-    if not _is_url(handle) and not any(
-        (pathlib.Path(handle) / name).is_file() for name in ("saved_model.pb", "saved_model.pbtxt")
-    ):
+    if not is_url(handle) and not tf.saved_model.contains_saved_model(os.fspath(handle)):
         raise FileNotFoundError(
             f"{handle} is not a SavedModel directory (no saved_model.pb); pass the directory "
             "the module was saved or unpacked to, or a hub handle URL."
@@ -202,8 +208,9 @@ class InceptionExtractor(FeatureExtractor):
 
     Args:
       path: a frozen GraphDef .pb (or TF-GAN's tarball holding it), a SavedModel directory
-        (e.g. the downloaded hub module tensorflow/tfgan/eval/inception/1), or a hub handle URL
-        that tensorflow_hub resolves (from its cache; an uncached URL is downloaded).
+        (e.g. the downloaded hub module tensorflow/tfgan/eval/inception/1), on the local disk or
+        any TensorFlow filesystem (gs://...), or an http(s) hub handle that tensorflow_hub
+        resolves (from its cache; an uncached URL is downloaded).
       resize: "legacy" (TF1 bilinear, as compare_gan / TF-GAN) or "clean" (clean-fid).
       batch_size: images resized and run at a time, which bounds memory.
     """
@@ -216,22 +223,22 @@ class InceptionExtractor(FeatureExtractor):
         self.resize = check_method(resize)
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.source = str(path)
-        if _is_url(path):
+        if is_url(path):
             logging.info("Resolving hub handle %s (tensorflow_hub reads its cache).", path)
-            local_path, self.source_name = pathlib.Path(hub.resolve(str(path))), str(path)
+            location, self.source_name = hub.resolve(str(path)), str(path)
         else:
-            local_path = pathlib.Path(path).expanduser()
-            if not local_path.exists():
+            location = os.path.expanduser(os.fspath(path))
+            if not tf.io.gfile.exists(location):
                 raise FileNotFoundError(f"No Inception network at {path}: " + _WHERE_TO_GET_IT)
-            self.source_name = local_path.name
-        self.sha256 = path_sha256(local_path)
+            self.source_name = os.path.basename(location.rstrip("/"))
+        self.sha256 = path_sha256(location)
         self.sha256_verified = verify_sha256(self.source_name, self.sha256)
-        if local_path.is_dir():
+        if tf.io.gfile.isdir(location):
             self.format = "saved_model"
-            self._run = self._hub_runner(load_hub_function(local_path))
+            self._run = self._hub_runner(load_hub_function(location))
         else:
             self.format = "frozen_graph"
-            self._run = _graph_network(_read_graph_def(local_path), self.source)
+            self._run = _graph_network(_read_graph_def(location), self.source)
 
     def _hub_runner(self, function):
         def run(images):
@@ -432,20 +439,23 @@ class KerasInceptionV3Extractor(KerasModelExtractor):
     Not the network of published FIDs (different weights and classes): `comparable` is False.
 
     Args:
-      weights: a local weights file, or None for random weights (tests only).
+      weights: a weights file (local, gs://...), or None for random weights (tests only).
     """
 
     name = "keras_inception_v3 (not comparable to published FID)"
     comparable = False
 
     def __init__(self, weights=None, resize="legacy", batch_size=64):
-        if weights is not None and not os.path.isfile(weights):
+        if weights is not None and not is_file(weights):
             raise FileNotFoundError(
                 f"No InceptionV3 weights file at {weights}; download {KERAS_INCEPTION_URL} and "
                 "pass its path as keras_inception_v3(weights=...) or bind gin "
                 "`keras_inception_v3.weights = '...'`."
             )
-        model = keras.applications.InceptionV3(weights=weights, classifier_activation=None)
+        with _on_local_disk(weights) as local_weights:
+            model = keras.applications.InceptionV3(
+                weights=local_weights, classifier_activation=None
+            )
         super().__init__(
             model,
             features_layer="avg_pool",
@@ -467,6 +477,19 @@ class KerasInceptionV3Extractor(KerasModelExtractor):
         }
 
 
+@contextlib.contextmanager
+def _on_local_disk(path):
+    """`path`, or a temporary local copy of it when it is on gs:// or ram://: h5py, which
+    reads Keras' .h5 weights, opens local files only."""
+    if path is None or is_local(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        copy = os.path.join(directory, os.path.basename(path))
+        tf.io.gfile.copy(path, copy)
+        yield copy
+
+
 def _keras_cached_weights():
     """Where keras.utils.get_file keeps the InceptionV3 weights (no download here)."""
     keras_home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
@@ -477,7 +500,7 @@ def _keras_cached_weights():
 def keras_inception_v3(weights="imagenet", resize="legacy", batch_size=64):
     """keras.applications.InceptionV3 (not comparable to published FID).
 
-    `weights`: a local file; "imagenet" uses Keras' cached file (never downloaded here);
+    `weights`: a file (local, gs://...); "imagenet" uses Keras' cached file (never downloaded here);
     None gives random weights, for tests.
     """
     if weights == "imagenet":

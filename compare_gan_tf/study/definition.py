@@ -47,6 +47,7 @@ import json
 import tomllib
 
 from compare_gan_tf.errors import UserError
+from compare_gan_tf.paths import read_text
 
 SAMPLERS = ("random", "grid", "tpe", "gp")
 DIRECTIONS = ("maximize", "minimize")
@@ -424,10 +425,10 @@ def parse_definition(text, path="<study>"):
 
 
 def load_definition(path):
-    """Reads and checks the study file at `path`; raises StudyFileError naming key and fix."""
+    """Reads and checks the study file at `path` (local, gs://, ram://...); raises
+    StudyFileError naming key and fix."""
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        text = read_text(path)
     except OSError as error:
         raise StudyFileError(f"Cannot read study file {path}: {error.strerror}.") from None
     return parse_definition(text, path)

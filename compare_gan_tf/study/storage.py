@@ -16,7 +16,7 @@ import optuna
 import sqlalchemy
 import tensorflow as tf
 
-from compare_gan_tf.files import is_local
+from compare_gan_tf.paths import is_local
 from compare_gan_tf.study.definition import StudyFileError
 from compare_gan_tf.study.journal import FileJournalStorage
 from compare_gan_tf.study.samplers import make_sampler

@@ -14,6 +14,7 @@ import tensorflow as tf
 from absl import logging
 
 from compare_gan_tf.errors import UserError
+from compare_gan_tf.paths import is_local
 from compare_gan_tf.training.sampling import prepare_sampling
 
 
@@ -60,10 +61,10 @@ def make_model_dir(model_dir):
     """Creates model_dir; local paths through os (whose errors name the local cause), others
     (gs://, ram://) through tf.io.gfile."""
     with writing_to(model_dir):
-        if "://" in model_dir:
-            tf.io.gfile.makedirs(model_dir)
-        else:
+        if is_local(model_dir):
             os.makedirs(model_dir, exist_ok=True)
+        else:
+            tf.io.gfile.makedirs(model_dir)
 
 
 def _checkpointable_input(iterator):

@@ -5,6 +5,7 @@ import os
 import gin
 
 from compare_gan_tf.errors import UserError
+from compare_gan_tf.paths import is_file, is_local, read_text
 
 SHIPPED_CONFIGS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "gin_configs")
 DEFAULT_CONFIG = "digits_sndcgan.gin"
@@ -19,22 +20,10 @@ def shipped_configs():
     return sorted(name for name in os.listdir(SHIPPED_CONFIGS) if name.endswith(".gin"))
 
 
-def _is_remote(path):
-    return "://" in path  # gs://, ram://...: TensorFlow's filesystems
-
-
-def _is_file(path):
-    """Local paths are checked without TensorFlow, so the command line checks configs fast."""
-    if not _is_remote(path):
-        return os.path.isfile(path)
-    import tensorflow as tf
-
-    return tf.io.gfile.exists(path) and not tf.io.gfile.isdir(path)
-
-
 def find_config(name):
-    """The path of a gin config given as a path or as the name of a shipped one."""
-    if _is_file(name):
+    """The path of a gin config given as a path (on any TensorFlow filesystem) or as the name
+    of a shipped one; local paths are checked without TensorFlow, so the command line is fast."""
+    if is_file(name):
         return name
     shipped = os.path.join(SHIPPED_CONFIGS, name)
     if os.path.isfile(shipped):
@@ -75,14 +64,11 @@ def _read_includes_through_gfile():
 
 
 def _parse_config_file(path):
-    if not _is_remote(path):
+    if is_local(path):
         gin.parse_config_file(path)
-        return
-    import tensorflow as tf
-
-    # Read here: gin's readers would log "Path not found" for gs:// before trying tf.io.gfile.
-    with tf.io.gfile.GFile(path) as file:
-        gin.parse_config(file.read())
+    else:
+        # Read here: gin's readers would log "Path not found" for gs:// before trying tf.io.gfile.
+        gin.parse_config(read_text(path))
 
 
 def bound_value(binding):

@@ -27,6 +27,7 @@ from PIL import Image
 from compare_gan_tf.architectures.latents import sample_z
 from compare_gan_tf.errors import UserError
 from compare_gan_tf.files import write_atomically
+from compare_gan_tf.paths import is_url
 from compare_gan_tf.training.checkpoints import restore_for_sampling
 from compare_gan_tf.training.experiment import Experiment
 from compare_gan_tf.training.publishing import chosen_checkpoint
@@ -120,11 +121,10 @@ class RunSampler:
 
 
 def load_generator_module(handle):
-    """hub.load(handle) after checking that a local or gs:// path holds a generator module;
-    ModuleError naming the path otherwise (other handles are hub's to resolve)."""
+    """hub.load(handle) after checking that a path (local, gs://, ram://...) holds a generator
+    module; ModuleError naming the path otherwise (http(s) handles are hub's to resolve)."""
     handle = os.fspath(handle)
-    is_path = "://" not in handle or handle.startswith("gs://")
-    if is_path and not tf.saved_model.contains_saved_model(handle):
+    if not is_url(handle) and not tf.saved_model.contains_saved_model(handle):
         raise ModuleError(
             f"{handle} holds no hub module (no saved_model.pb); pass the generator's folder, "
             "e.g. MODEL_DIR/hub/generator."

@@ -4,6 +4,7 @@ run and its hub module giving the same images."""
 import os
 import subprocess
 import sys
+import uuid
 
 import gin
 import numpy as np
@@ -12,6 +13,7 @@ import tensorflow as tf
 from PIL import Image
 from scipy import stats
 
+from compare_gan_tf.pretrained import DIGITS_GENERATOR
 from compare_gan_tf.training import checkpoints, run, sample_files
 from tests.test_main import TINY_BINDINGS, _env
 
@@ -186,6 +188,24 @@ def test_a_model_dir_without_checkpoints_has_nothing_to_sample(tmp_path):
 def test_a_folder_without_a_module_is_named(tmp_path):
     with pytest.raises(sample_files.ModuleError, match=f"{tmp_path} holds no hub module"):
         sample_files.HubSampler(tmp_path)
+
+
+def test_a_module_on_ram_gives_the_images_of_its_local_copy(copy_to_ram):
+    labels, seed = np.arange(4) % NUM_CLASSES, sample_files.batch_seed(4, 0)
+    local = sample_files.HubSampler(DIGITS_GENERATOR)
+    remote = sample_files.HubSampler(copy_to_ram(DIGITS_GENERATOR))
+    local_images, local_z = local.draw(4, 1.0, seed, labels)
+    remote_images, remote_z = remote.draw(4, 1.0, seed, labels)
+    np.testing.assert_array_equal(remote_z, local_z)
+    np.testing.assert_array_equal(remote_images, local_images)
+    assert remote.step == local.step and remote.num_classes == NUM_CLASSES
+
+
+def test_a_ram_folder_without_a_module_is_named():
+    empty = f"ram://{uuid.uuid4().hex}/hub/generator"
+    tf.io.gfile.makedirs(empty)
+    with pytest.raises(sample_files.ModuleError, match=f"{empty} holds no hub module"):
+        sample_files.HubSampler(empty)
 
 
 def test_a_discriminator_module_is_not_taken_for_a_generator(tiny_run):

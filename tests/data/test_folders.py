@@ -1,8 +1,10 @@
 """Folders of PNGs written here: labels from subfolders, pixel values, errors, bad files."""
 
+import dataclasses
 import io
 import logging
 import struct
+import uuid
 import zlib
 
 import gin
@@ -280,3 +282,33 @@ def test_eval_fraction_gives_disjoint_splits(tmp_path):
     values = np.round((np.concatenate([train, evaluation])[:, 0, 0, 0] + 1) * 127.5)
     assert sorted(values.tolist()) == [v * 20 for v in range(10)]
     assert dataset_info(f"folder:{tmp_path}").num_examples == {"train": 7, "eval": 3}
+
+
+def test_a_folder_on_ram_gives_the_batches_of_its_local_copy(tmp_path, copy_to_ram, caplog):
+    """Listing, labels, the bad-file check (JPEG tail included) and decoding, on ram://."""
+    local = tmp_path / "images"
+    _two_classes(local)
+    _write(local / "dogs" / "e.jpg", _flat(90))
+    (local / "dogs" / "truncated.jpg").write_bytes(_jpeg_bytes()[:1000])
+    remote = copy_to_ram(local)
+    gin.bind_parameter("image_folder.labels", True)
+    with caplog.at_level(logging.WARNING):
+        local_images, local_labels = _everything(f"folder:{local}", resolution=8)
+        remote_images, remote_labels = _everything(f"folder:{remote}/", resolution=8)
+    np.testing.assert_array_equal(remote_images, local_images)
+    np.testing.assert_array_equal(remote_labels, local_labels)
+    np.testing.assert_array_equal(remote_labels, [0, 0, 1, 1, 1])
+    assert f"Skipped 1 of 6 image files under {remote} are bad: {remote}/dogs/truncated.jpg (" in (
+        caplog.text
+    )
+    local_info = dataset_info(f"folder:{local}", resolution=8)
+    remote_info = dataset_info(f"folder:{remote}", resolution=8)
+    assert remote_info.source == remote
+    as_local = dataclasses.replace(remote_info, name=local_info.name, source=local_info.source)
+    assert as_local == local_info and local_info.num_classes == 2
+
+
+def test_a_missing_folder_on_ram_is_named():
+    missing = f"ram://{uuid.uuid4().hex}/images"
+    with pytest.raises(DatasetNotFoundError, match=f"Image folder '{missing}' does not exist"):
+        dataset_info(f"folder:{missing}")

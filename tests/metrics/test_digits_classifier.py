@@ -5,6 +5,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import uuid
 
 import numpy as np
 import pytest
@@ -85,6 +86,18 @@ def test_missing_weights_or_provenance_name_the_file(tmp_path):
     shutil.copy(WEIGHTS_PATH, copy)
     with pytest.raises(FileNotFoundError, match="digits_classifier.json"):
         digits_classifier(copy)
+
+
+def test_weights_on_ram_give_the_shipped_outputs(eval_outputs, classifier, copy_to_ram):
+    weights = f"{copy_to_ram(WEIGHTS_PATH.parent)}/{WEIGHTS_PATH.name}"
+    remote = digits_classifier(weights)
+    outputs = remote(_unit(digits_arrays("eval")[0]))
+    np.testing.assert_array_equal(outputs["features"], eval_outputs[0]["features"])
+    np.testing.assert_array_equal(outputs["logits"], eval_outputs[0]["logits"])
+    assert remote.describe() == classifier.describe()
+    missing = f"ram://{uuid.uuid4().hex}/{WEIGHTS_PATH.name}"
+    with pytest.raises(FileNotFoundError, match=f"weights '{missing}' not found"):
+        digits_classifier(missing)
 
 
 def test_feature_and_logit_shapes(eval_outputs, classifier):

@@ -9,6 +9,7 @@ signature-only); every form must give the numpy outputs.
 import hashlib
 import logging
 import tarfile
+import uuid
 
 import gin
 import keras
@@ -120,6 +121,29 @@ def test_every_network_form_matches_numpy(networks, form):
     np.testing.assert_allclose(outputs["logits"], expected_logits, atol=2e-4)
 
 
+@pytest.mark.parametrize("form", ["graph", "tarball", "callable", "signature"])
+def test_every_network_form_on_ram_gives_the_local_copys_features(networks, form, copy_to_ram):
+    remote = copy_to_ram(networks[form])
+    images = _images(3, seed=5)
+    local_extractor = inception_extractor(path=str(networks[form]))
+    remote_extractor = inception_extractor(path=remote)
+    local_outputs, remote_outputs = local_extractor(images), remote_extractor(images)
+    np.testing.assert_array_equal(remote_outputs["features"], local_outputs["features"])
+    np.testing.assert_array_equal(remote_outputs["logits"], local_outputs["logits"])
+    assert remote_extractor.describe() == local_extractor.describe()
+    assert remote_extractor.describe()["network"] == networks[form].name
+
+
+def test_missing_or_empty_ram_paths_are_named():
+    missing = f"ram://{uuid.uuid4().hex}/inception.pb"
+    with pytest.raises(FileNotFoundError, match=f"No Inception network at {missing}: "):
+        inception_extractor(path=missing)
+    empty = f"ram://{uuid.uuid4().hex}/module"
+    tf.io.gfile.makedirs(empty)
+    with pytest.raises(FileNotFoundError, match=f"{empty} is not a SavedModel directory"):
+        inception_extractor(path=empty)
+
+
 def test_describe_records_format_digest_and_resize(networks):
     extractor = InceptionExtractor(networks["graph"], resize="clean")
     description = extractor.describe()
@@ -218,6 +242,22 @@ def test_keras_inception_v3_is_flagged_not_comparable(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="keras_inception_v3.weights"):
         keras_inception_v3()
+
+
+def test_keras_inception_v3_weights_on_ram_give_the_local_files_features(tmp_path, copy_to_ram):
+    local = tmp_path / "inception_v3.weights.h5"
+    keras.applications.InceptionV3(weights=None, classifier_activation=None).save_weights(local)
+    remote = copy_to_ram(local)
+    images = _images(2, size=16, seed=6)
+    local_extractor = keras_inception_v3(weights=str(local), batch_size=2)
+    remote_extractor = keras_inception_v3(weights=remote, batch_size=2)
+    local_outputs, remote_outputs = local_extractor(images), remote_extractor(images)
+    np.testing.assert_array_equal(remote_outputs["features"], local_outputs["features"])
+    np.testing.assert_array_equal(remote_outputs["logits"], local_outputs["logits"])
+    assert remote_extractor.describe() == local_extractor.describe()
+    missing = f"ram://{uuid.uuid4().hex}/missing.h5"
+    with pytest.raises(FileNotFoundError, match=f"No InceptionV3 weights file at {missing};"):
+        keras_inception_v3(weights=missing)
 
 
 def _small_keras_model():

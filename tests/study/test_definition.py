@@ -3,6 +3,7 @@
 import dataclasses
 import os
 import types
+import uuid
 
 import optuna
 import pytest
@@ -150,6 +151,23 @@ def test_bad_study_files_name_the_key_and_the_fix(text, message):
 def test_a_missing_study_file_is_named(tmp_path):
     with pytest.raises(StudyFileError, match="Cannot read study file .*missing.toml"):
         load_definition(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("name", ["gaussian_mixtures.toml", "digits.toml"])
+def test_a_study_file_on_ram_reads_as_its_local_copy(name, copy_to_ram):
+    local = os.path.join(STUDIES, name)
+    remote = copy_to_ram(local)
+    from_ram = load_definition(remote)
+    assert from_ram.path == remote
+    assert dataclasses.replace(from_ram, path=local) == load_definition(local)
+    assert from_ram.fingerprint() == load_definition(local).fingerprint()
+
+
+def test_a_missing_study_file_on_ram_is_named():
+    missing = f"ram://{uuid.uuid4().hex}/missing.toml"
+    with pytest.raises(StudyFileError) as error:
+        load_definition(missing)
+    assert str(error.value) == f"Cannot read study file {missing}: No such file or directory."
 
 
 def test_an_unknown_gin_name_fails_before_training_naming_the_parameter():
