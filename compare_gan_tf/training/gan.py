@@ -359,6 +359,8 @@ class GAN:
         # Replica-local: every replica holds the same count and the same generator weights.
         self.step.assign_add(1)
         self.ema.update(self.step)
+        # Summed in float32: a mixed-precision loss is float16.
+        metrics = {name: tf.cast(value, tf.float32) for name, value in metrics.items()}
         if totals is None:
             return metrics
         return {name: totals[name] + value for name, value in metrics.items()}

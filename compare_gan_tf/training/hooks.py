@@ -21,6 +21,7 @@ from compare_gan_tf.training.checkpoints import writing_to
 from compare_gan_tf.training.monitor import (
     TAG_PREFIX,
     singular_value_layout,
+    singular_value_names,
     top_singular_value_summaries,
 )
 from compare_gan_tf.training.sampling import write_samples
@@ -55,37 +56,77 @@ class RunState:
 
 class Summaries:
     """Losses, logits, learning rates, steps/s and (every `singular_value_steps`) the top
-    singular values of every kernel (BigGAN section 4), to model_dir/train."""
+    singular values of every kernel (BigGAN section 4), to model_dir/train.
+
+    Each summary loop writes them all with one call of a compiled program (two traces: with and
+    without singular values), which computes the singular values under the strategy, on the
+    replicas' own copies of the kernels. Only the chief writes summaries.
+    """
 
     def __init__(self, summary_steps, singular_value_steps):
         self.summary_steps = summary_steps
         self.singular_value_steps = singular_value_steps
-        self._layout_written = False
+        self._program = None
 
     def after_loop(self, run):
-        if not run.crossed(self.summary_steps):
+        if not run.chief or not run.crossed(self.summary_steps):
             return
-        gan = run.experiment.gan
-        with writing_to(run.model_dir), run.writer.as_default(step=run.step):
-            for name, value in run.metrics.items():
+        if self._program is None:
+            self._program = SummaryProgram(run.experiment.gan, run.writer)
+            with writing_to(run.model_dir), run.writer.as_default():
+                # Custom scalars: a layer's top values on one chart (TensorBoard reads the latest).
+                write_layout(singular_value_layout(self._program.singular_value_names))
+        metrics = {name: tf.constant(value, tf.float32) for name, value in run.metrics.items()}
+        with writing_to(run.model_dir):
+            self._program(
+                tf.constant(run.step, tf.int64),
+                metrics,
+                tf.constant(run.steps_per_second, tf.float32),
+                with_singular_values=run.crossed(self.singular_value_steps),
+            )
+
+
+class SummaryProgram:
+    """Writes one loop's summaries in one compiled call (and flushes them)."""
+
+    def __init__(self, gan, writer):
+        self.gan, self.writer = gan, writer
+        self.models = (("generator", gan.generator), ("discriminator", gan.discriminator))
+        self.singular_value_names = [
+            name for prefix, model in self.models for name in singular_value_names(model, prefix)
+        ]
+        self._write = tf.function(self._write_all)
+
+    def __call__(self, step, metrics, steps_per_second, with_singular_values):
+        self._write(step, metrics, steps_per_second, with_singular_values)
+
+    def _singular_values(self):
+        """Each replica decomposes its own copies of the kernels; the first replica's values
+        are written (the copies are equal)."""
+
+        def decompose():
+            values = {}
+            for prefix, model in self.models:
+                values.update(top_singular_value_summaries(model, prefix))
+            return values
+
+        strategy = self.gan.strategy
+        values = strategy.run(decompose)
+        return {name: strategy.experimental_local_results(v)[0] for name, v in values.items()}
+
+    def _write_all(self, step, metrics, steps_per_second, with_singular_values):
+        gan = self.gan
+        with self.writer.as_default(step=step):
+            for name, value in metrics.items():
                 tf.summary.scalar(f"{SUMMARY_GROUPS.get(name, 'losses')}/{name}", value)
-            tf.summary.scalar("steps_per_second", run.steps_per_second)
+            tf.summary.scalar("steps_per_second", steps_per_second)
             optimizers = (("generator", gan.g_optimizer), ("discriminator", gan.d_optimizer))
             for name, optimizer in optimizers:
                 tf.summary.scalar(f"learning_rate/{name}", optimizer.learning_rate)
-            if run.crossed(self.singular_value_steps):
-                values = {}
-                for name, model in (
-                    ("generator", gan.generator),
-                    ("discriminator", gan.discriminator),
-                ):
-                    values.update(top_singular_value_summaries(model, name))
-                for name, value in values.items():
+            if with_singular_values:
+                for name, value in self._singular_values().items():
                     tf.summary.scalar(f"{TAG_PREFIX}/{name}", value)
-                if not self._layout_written:  # custom scalars: a layer's top values on one chart
-                    write_layout(singular_value_layout(values))
-                    self._layout_written = True
-            run.writer.flush()
+            self.writer.flush()
 
 
 class Samples:

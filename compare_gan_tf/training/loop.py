@@ -145,9 +145,11 @@ def _train(model_dir, experiment, hooks, settings):
             start = time.perf_counter()
             with faults.worker_loss_reported(model_dir, run.step):
                 metrics = gan.train(iterator, tf.constant(steps))
+                # The loop's one read from the device: its mean metrics (each step is one
+                # strategy.run that advances the count by one, so the step is known here).
                 run.metrics = {name: float(value) for name, value in metrics.items()}
             run.steps_per_second = steps / (time.perf_counter() - start)
-            run.previous_step, run.step = run.step, int(gan.step.numpy())
+            run.previous_step, run.step = run.step, run.step + steps
             bad = faults.non_finite(run.metrics)
             if bad:
                 if settings.on_non_finite == "stop" or rollbacks == settings.max_rollbacks:

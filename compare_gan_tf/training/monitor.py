@@ -2,6 +2,7 @@
 by the layer's place in the model (`generator/block1/conv1`), with a TensorBoard layout that
 draws a layer's top values on one chart."""
 
+import math
 import re
 
 import keras
@@ -63,6 +64,15 @@ def weight_matrices(model, prefix):
             kernel = layer.embeddings if isinstance(layer, keras.layers.Embedding) else layer.kernel
             matrices.append((names[id(layer)], kernel))
     return matrices
+
+
+def singular_value_names(model, prefix, k=3):
+    """The keys of top_singular_value_summaries, from the kernels' shapes alone."""
+    names = []
+    for name, kernel in weight_matrices(model, prefix):
+        rows = math.prod(kernel.shape[:-1])
+        names += [f"{name}/sv{index}" for index in range(min(k, rows, kernel.shape[-1]))]
+    return names
 
 
 def top_singular_value_summaries(model, prefix, k=3):

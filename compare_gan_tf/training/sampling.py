@@ -37,6 +37,7 @@ class _Programs:
         ]
         self.standing = tf.function(self._standing)
         self.standing_then_sample = tf.function(self._standing_then_sample)
+        self.generate = tf.function(self._generate, reduce_retracing=True)
 
     def _standing(self, seed, batches, truncation):
         """Sets each BN's moving statistics to the mean of its moments over `batches` batches.
@@ -73,6 +74,17 @@ class _Programs:
         z, labels = gan.sample_latents(padded, seed)
         if labels is not None:
             labels = tf.range(padded) % gan.num_classes
+        return self._generate(z, labels)[:count]
+
+    def _generate(self, z, labels):
+        """The EMA generator's eval-mode outputs for z (and labels), each replica generating its
+        share; a batch that the replicas do not divide is padded with zeros, then cut."""
+        gan = self.gan
+        count = tf.shape(z)[0]
+        pad = -count % gan.strategy.num_replicas_in_sync
+        z = tf.pad(z, [[0, pad], [0, 0]])
+        if labels is not None:
+            labels = tf.pad(labels, [[0, pad]])
 
         def generate(z, labels):
             return gan.ema.average(_replica_slice(z), _replica_slice(labels), training=False)
@@ -126,6 +138,12 @@ def sample_images(gan, count, seed=SAMPLE_SEED):
     with _momentum_zero(gan):
         samples = _programs(gan).standing_then_sample(tf.constant(seed, tf.int64), count)
     return samples.numpy()
+
+
+def generate(gan, z, labels=None):
+    """The EMA generator's eval-mode outputs for z and labels (tensors), in one compiled program
+    under the GAN's strategy; call prepare_sampling first for its standing statistics."""
+    return _programs(gan).generate(z, labels)
 
 
 def write_samples(gan, kind, model_dir, write_files=True):

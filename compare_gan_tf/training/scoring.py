@@ -32,6 +32,7 @@ from compare_gan_tf.training.checkpoints import (
 from compare_gan_tf.training.experiment import Experiment
 from compare_gan_tf.training.loop import TrainSettings
 from compare_gan_tf.training.overfitting import discriminator_split_scores
+from compare_gan_tf.training.sampling import generate as generate_samples
 from compare_gan_tf.training.sampling import prepare_sampling
 
 RESULTS_FILE = "results.jsonl"
@@ -85,8 +86,6 @@ class CheckpointScorer:
         self.experiment = experiment or Experiment()
         self.evaluator = evaluator or Evaluator()
         self._reference = None
-        generator = self.experiment.gan.ema.average
-        self._generate_fn = tf.function(lambda z, labels: generator(z, labels, training=False))
 
     def restore(self, path):
         return restore_for_sampling(self.experiment.gan, path)
@@ -112,7 +111,7 @@ class CheckpointScorer:
         def generate(draw, index, batch_size):
             seed = tf.constant([_EVAL_SEED + draw, index], tf.int64)
             z, labels = gan.sample_latents(batch_size, seed, truncation)
-            outputs = self._generate_fn(z, labels).numpy()
+            outputs = generate_samples(gan, z, labels).numpy()
             return outputs, None if labels is None else labels.numpy()
 
         return generate
