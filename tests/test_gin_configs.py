@@ -1,4 +1,5 @@
-"""Every shipped gin config: it binds only real parameters, and two steps of it train.
+"""Every shipped gin config: it binds only real parameters, each reaches one, and two steps of
+it train.
 
 The configs are the files in config.SHIPPED_CONFIGS, found by glob, so new ones are tested too.
 Each is trained with tiny overrides (batch 4, narrow models, summaries every step) on offline
@@ -23,7 +24,8 @@ import tensorflow_datasets as tfds
 from compare_gan_tf.architectures import registry
 from compare_gan_tf.data import dataset_info
 from compare_gan_tf.objectives.losses import LOSSES
-from compare_gan_tf.training import config, loop, sampling
+from compare_gan_tf.training import config, loop, run, sampling
+from compare_gan_tf.training.gin_check import unused_bindings
 
 # scoring's import registers the extractors' gin names (digits_classifier.*, inception.*).
 from compare_gan_tf.training.scoring import Evaluator
@@ -212,6 +214,10 @@ def test_config_trains_what_it_says(clean_gin, mock_tfds, eagerly, tmp_path, pat
 
     experiment = loop.train(str(tmp_path))
 
+    # Every binding reached a parameter, or reaches one in a schedule that scores, exports or
+    # samples: a run of the file under any schedule neither refuses nor ignores one.
+    later = run.later_calls(experiment)
+    assert unused_bindings(later, experiment.settings_passed()) == []
     gan = experiment.gan
     assert int(gan.step.numpy()) == STEPS
     assert tf.train.latest_checkpoint(str(tmp_path)) == os.path.join(tmp_path, f"ckpt-{STEPS}")

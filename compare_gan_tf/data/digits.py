@@ -57,6 +57,7 @@ class DigitsSource(Source):
     resolutions = (8, 16, 32, 64)
 
     def info(self, name, resolution):
+        digits_options()  # checks gin's digits.* now, before the pipeline reads them
         return DatasetInfo(
             name=name,
             shape=(resolution, resolution, 1),

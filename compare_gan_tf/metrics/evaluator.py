@@ -83,6 +83,12 @@ class Evaluator:
         self.seed = seed
 
     @property
+    def extractor_name(self):
+        """The name of the extractor to load (one of FEATURE_EXTRACTORS, also its gin name), or
+        None when an extractor object was given."""
+        return self._extractor if isinstance(self._extractor, str) else None
+
+    @property
     def extractor(self):
         """The feature extractor, loaded on first use (2-D mixtures never need one)."""
         if isinstance(self._extractor, str):

@@ -28,6 +28,20 @@ CONSISTENCY = ("none", "cr", "bcr", "zcr", "icr")
 AUGMENTATIONS = ("none", "diffaugment", "ada")
 
 
+# The gin configurables the losses call in each training step, by consistency choice (beyond
+# those that building the objective and the GAN calls); tests/objectives checks them against
+# the calls of a traced step.
+_BCR = (consistency.bcr, consistency.consistency_augment)
+_ZCR = (consistency.zcr_discriminator, consistency.zcr_generator, consistency.perturb_latent)
+_STEP_CONFIGURABLES = {
+    "none": (),
+    "cr": (consistency.cr, consistency.consistency_augment),
+    "bcr": _BCR,
+    "zcr": _ZCR,
+    "icr": _BCR + _ZCR,
+}
+
+
 def _concat_labels(labels, fake_labels):
     return None if labels is None else tf.concat([labels, fake_labels], axis=0)
 
@@ -124,6 +138,11 @@ class GANObjective:
             self.ada = AdaptiveAugment(global_batch_size)
         if self.lecam_weight and self.lecam is None:
             self.lecam = LeCamRegularizer(weight=self.lecam_weight)
+
+    def step_configurables(self):
+        """The gin configurables with settings that the D and G losses call in a training step:
+        their bindings are read when the step is traced, after a run checks its bindings."""
+        return _STEP_CONFIGURABLES[self.consistency]
 
     def discriminator_view(self, d_fn):
         """d_fn as the objective's D sees images: augmented, then packed (PacGAN)."""

@@ -1,4 +1,5 @@
-"""gin for a run: find the config files, parse them with the bindings, refuse ignored bindings."""
+"""gin for a run: find the config files, parse them with the bindings, and tell apart the
+bindings the files gave from those given after them (see gin_check.py)."""
 
 import os
 
@@ -36,11 +37,14 @@ def find_config(name):
 
 def parse_gin(configs, bindings):
     """Parses the configs (paths or shipped names) and then the bindings, into gin's state."""
+    global _in_files
     paths = [find_config(name) for name in configs]
     _read_includes_through_gfile()
+    _in_files = {}
     try:
         for path in paths:
             _parse_config_file(path)
+        _in_files = _bindings()
         gin.parse_config(bindings)
         gin.finalize()
     except (ValueError, KeyError, NameError, TypeError, SyntaxError) as error:
@@ -48,6 +52,30 @@ def parse_gin(configs, bindings):
             f"Bad gin configuration ({type(error).__name__}): {error}. Check the names against "
             "the files in gin_configs/ and the docstrings of the configurables."
         ) from None
+
+
+# {(scope, selector, parameter): value} of gin's bindings once the config files were parsed.
+_in_files = {}
+
+
+def _bindings():
+    # gin keeps its bindings private ({(scope, selector): {parameter: value}}); nothing public
+    # lists them with their scopes.
+    return {
+        (scope, selector, parameter): value
+        for (scope, selector), parameters in gin.config._CONFIG.items()
+        for parameter, value in parameters.items()
+    }
+
+
+def given_in_files():
+    """The (scope, selector, parameter) keys of gin's bindings that the config files of the last
+    `parse_gin` set and nothing bound again since (bindings given after the files, such as
+    --gin_bindings or gin.bind_parameter, are not among them)."""
+    now = _bindings()
+    if not set(_in_files) <= set(now):  # gin cannot unbind: its configuration was cleared since
+        return set()
+    return {key for key, value in now.items() if key in _in_files and _in_files[key] is value}
 
 
 _gfile_reader_registered = False
@@ -69,26 +97,3 @@ def _parse_config_file(path):
     else:
         # Read here: gin's readers would log "Path not found" for gs:// before trying tf.io.gfile.
         gin.parse_config(read_text(path))
-
-
-def bound_value(binding):
-    """(True, value) when gin binds `binding` ("configurable.parameter"), else (False, None)."""
-    try:
-        return True, gin.query_parameter(binding)
-    except ValueError:
-        return False, None
-
-
-def refuse_ignored_bindings(configurable, set_elsewhere):
-    """Raises ConfigError for a binding of `configurable` that its caller always overrides.
-
-    gin silently drops a binding for a parameter the caller passes explicitly; `set_elsewhere`
-    maps each such parameter to what sets its value instead.
-    """
-    for parameter, instead in set_elsewhere.items():
-        bound, value = bound_value(f"{configurable}.{parameter}")
-        if bound:
-            raise ConfigError(
-                f"{configurable}.{parameter} = {value!r} is set, but that value comes from "
-                f"{instead}, so gin would ignore it; remove the binding."
-            )

@@ -18,8 +18,19 @@ import os
 import gin
 import tensorflow as tf
 
-from compare_gan_tf.training import checkpoints, loop, publishing, sample_files, scoring
+from compare_gan_tf.metrics.evaluator import Evaluator
+from compare_gan_tf.training import (
+    best,
+    checkpoints,
+    loop,
+    overfitting,
+    publishing,
+    sample_files,
+    scoring,
+)
 from compare_gan_tf.training.config import DEFAULT_CONFIG, parse_gin
+from compare_gan_tf.training.experiment import Experiment
+from compare_gan_tf.training.gin_check import LaterCall, check_bindings_reached
 from compare_gan_tf.training.lock import training_lock
 from compare_gan_tf.training.resume_check import check_resumable
 
@@ -72,6 +83,37 @@ def configure(gin_configs, gin_bindings=()):
     loop.TrainSettings()
 
 
+def later_calls(experiment, evaluator=None):
+    """The calls of configurables that come after the check, as the schedules and the training
+    step make them (with the parameters they pass), for gin_check. They count under every
+    schedule: one config.gin serves all the schedules of a run. `evaluator` defaults to gin's."""
+    evaluator = evaluator or Evaluator()
+    calls = [
+        LaterCall(scoring.evaluate, passed=("experiment",)),
+        LaterCall(scoring.continuous_eval, passed=("experiment",)),
+        LaterCall(scoring.truncation_sweep, passed=("experiment",)),
+        LaterCall(overfitting.discriminator_split_scores),
+        LaterCall(best.keep_if_best),
+        LaterCall(publishing.export_checkpoint),
+        LaterCall(sample_files.sample_run),
+    ]
+    if evaluator.extractor_name:  # loaded when the first score needs it
+        calls.append(LaterCall(evaluator.extractor_name))
+    calls += [LaterCall(step) for step in experiment.gan.objective.step_configurables()]
+    return calls
+
+
+def build_experiment():
+    """The run's Experiment, built from gin once for all its schedules, after checking that
+    every binding given reaches a parameter (gin_check.py): of the Experiment, of train.* (see
+    `configure`), of the evaluator (built here) or of a call that a schedule or the training
+    step makes later. ConfigError naming the bindings gin would ignore otherwise."""
+    experiment = Experiment()
+    evaluator = Evaluator()
+    check_bindings_reached(later_calls(experiment, evaluator), experiment.settings_passed())
+    return experiment
+
+
 def _scores_line(rows, model_dir):
     results = scoring.results_path(model_dir)
     if not rows:
@@ -111,9 +153,8 @@ def _train_and_eval(model_dir, experiment):
 
 
 def _evaluate(model_dir, experiment):
-    scorer = scoring.CheckpointScorer(model_dir, experiment)
-    rows = scorer.score_unscored()
-    return _scores_line(rows, model_dir), rows, scorer.experiment
+    rows = scoring.evaluate(model_dir, experiment=experiment)
+    return _scores_line(rows, model_dir), rows, experiment
 
 
 def _continuous_eval(model_dir, experiment):
@@ -160,7 +201,8 @@ def run(model_dir, gin_configs=None, gin_bindings=(), schedule=DEFAULT_SCHEDULE,
 
     gin_configs: paths or names of shipped configs; None takes model_dir/config.gin when the
     schedule only reads an earlier run and that file exists, else the embedded default
-    (digits_sndcgan.gin). Schedules share one Experiment, built by the first that needs it.
+    (digits_sndcgan.gin). Schedules share one Experiment, built before the first, once every
+    binding given is known to reach a parameter (ConfigError otherwise, see gin_check.py).
     `report(line)`, if given, receives each schedule's summary as soon as it is done. A
     schedule that trains stops with lock.ModelDirLockedError when another live run trains in
     model_dir.
@@ -169,8 +211,8 @@ def run(model_dir, gin_configs=None, gin_bindings=(), schedule=DEFAULT_SCHEDULE,
     check_checkpoints(model_dir, schedule)
     configure(gin_configs or default_configs(model_dir, schedule), gin_bindings)
     check_resumable(model_dir)
+    experiment = build_experiment()  # before any schedule writes to model_dir
     outcomes = []
-    experiment = None
     # A schedule that trains holds model_dir's lock from before its first write (train_and_eval
     # scores earlier checkpoints first); reading schedules take none.
     trains = any("train" in name for name in schedule)

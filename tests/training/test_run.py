@@ -13,7 +13,6 @@ import compare_gan_tf
 from compare_gan_tf.data import RING8, mode_statistics
 from compare_gan_tf.training import run
 from compare_gan_tf.training.config import ConfigError
-from compare_gan_tf.training.experiment import Experiment
 from tests.training.tiny_run import TINY_RUN
 
 TINY_RING8 = [
@@ -86,10 +85,9 @@ IGNORED_BINDINGS = {
 
 @pytest.mark.parametrize("binding", sorted(IGNORED_BINDINGS))
 def test_a_binding_the_experiment_overrides_is_refused(binding):
-    gin.parse_config(TINY_RUN)
-    gin.parse_config(binding)
+    run.configure([], [TINY_RUN, binding])
     with pytest.raises(ConfigError) as raised:
-        Experiment()
+        run.build_experiment()
     message = str(raised.value)
     assert binding in message
     assert IGNORED_BINDINGS[binding] in message
