@@ -143,7 +143,7 @@ class Samples:
         # OSError only: the PNG writes raise it; an OpError here is sampling's, not disk's.
         with writing_to(run.model_dir, errors=OSError):
             path, samples = write_samples(
-                run.experiment.gan, kind, run.model_dir, write_files=run.chief
+                run.experiment.gan, kind, run.model_dir, run.step, write_files=run.chief
             )
         with run.writer.as_default(step=run.step):
             kind.summarize_samples(samples)

@@ -146,9 +146,9 @@ def generate(gan, z, labels=None):
     return _programs(gan).generate(z, labels)
 
 
-def write_samples(gan, kind, model_dir, write_files=True):
-    """Draws `kind.grid_size` samples; writes samples/step_<N>.png and samples/latest.png
-    when `write_files`. Returns (that path or None, the samples).
+def write_samples(gan, kind, model_dir, step, write_files=True):
+    """Draws `kind.grid_size` samples; writes samples/step_<N>.png (N: `step`, the G steps
+    trained) and samples/latest.png when `write_files`. Returns (that path or None, the samples).
 
     Every task samples (so all keep the same EMA statistics); only the chief writes files.
     """
@@ -157,7 +157,6 @@ def write_samples(gan, kind, model_dir, write_files=True):
         return None, samples
     directory = os.path.join(model_dir, "samples")
     tf.io.gfile.makedirs(directory)
-    step = int(gan.step.numpy())
     path = os.path.join(directory, f"step_{step:07d}.png")
     for target in (path, os.path.join(directory, "latest.png")):
         kind.write_samples(samples, target, step)
