@@ -61,7 +61,7 @@ from benchmarks import common
 
 STEPS_PER_LOOP, LOOPS = 5, 4
 DISC_ITERS = 2
-ROUNDS = 3
+ROUNDS = 5
 # (replicas, jit_compile) of the step timings.
 CONFIGURATIONS = ((1, False), (1, True), (2, False), (2, True))
 TINY_DCGAN = f"""
@@ -433,13 +433,14 @@ def _summarize(replicas, jit_compile, rounds):
     }
 
 
-def measure(checkouts, quick, configurations, rounds):
+def measure(checkouts, quick, configurations, rounds, counts=True):
     """{checkout: results}: the counts, then every timing configuration `rounds` times, the
-    checkouts in turn (their order reversed every round)."""
-    results = {}
-    for checkout in checkouts:
-        counts = _child(checkout, quick, {"part": "counts"})
-        results[checkout] = {"per_loop": counts.get("per_loop", counts)}
+    checkouts in turn (their order reversed every round). With two checkouts, the first one's
+    records also hold its step time over the other's, round by round and their median."""
+    results = {checkout: {} for checkout in checkouts}
+    for checkout in checkouts if counts else ():
+        per_loop = _child(checkout, quick, {"part": "counts"})
+        results[checkout]["per_loop"] = per_loop.get("per_loop", per_loop)
     timings = {c: collections.defaultdict(list) for c in checkouts}
     for index in range(rounds):
         order = checkouts if index % 2 == 0 else checkouts[::-1]
@@ -450,11 +451,26 @@ def measure(checkouts, quick, configurations, rounds):
                 result = _child(checkout, quick, inputs)
                 timings[checkout][(replicas, jit_compile)].append(result.get("step", result))
     for checkout in checkouts:
-        steps = []
-        for (replicas, jit_compile), runs in timings[checkout].items():
-            steps.append(_summarize(replicas, jit_compile, runs))
-        results[checkout]["step"] = steps
+        results[checkout]["step"] = [
+            _summarize(replicas, jit_compile, runs)
+            for (replicas, jit_compile), runs in timings[checkout].items()
+        ]
+    if len(checkouts) == 2:
+        this, other = (timings[c] for c in checkouts)
+        for record in results[checkouts[0]]["step"]:
+            pairs = zip(*(t[record["replicas"], record["jit_compile"]] for t in (this, other)))
+            ratios = [a["step_seconds"] / b["step_seconds"] for a, b in pairs if _timed(a, b)]
+            if ratios:
+                record["ratio_to_other"] = {
+                    "median": statistics.median(ratios),
+                    "per_round": ratios,
+                    "other": checkouts[1],
+                }
     return results
+
+
+def _timed(*results):
+    return all("step_seconds" in r for r in results)
 
 
 def run(
@@ -466,6 +482,7 @@ def run(
     rounds=None,
     other=None,
     other_out=None,
+    counts=True,
 ):
     """The whole benchmark (part None), or, in a fresh process, part "counts" or "step"."""
     notes = [
@@ -489,7 +506,7 @@ def run(
     here = str(common.ROOT)
     checkouts = [here] + ([str(pathlib.Path(other).resolve())] if other else [])
     start = time.perf_counter()
-    measured = measure(checkouts, quick, configurations, rounds)
+    measured = measure(checkouts, quick, configurations, rounds, counts)
     if other:
         data = common.payload("launches", quick, measured[checkouts[1]], notes=notes)
         data["checkout"] = checkouts[1]
@@ -498,7 +515,9 @@ def run(
         common.write_json(path, data)
         print(f"wrote {path}")
         common.print_table(f"launches ({checkouts[1]})", table(data["results"]))
-    return common.payload("launches", quick, measured[here], notes=notes)
+    data = common.payload("launches", quick, measured[here], notes=notes)
+    data["checkout"] = here
+    return data
 
 
 def table(results):
@@ -520,7 +539,9 @@ def table(results):
     for r in steps:
         label = f"step s, {r.get('replicas')} replicas, XLA {r.get('jit_compile')}"
         if "step_seconds" in r:
-            rows.append([label, r["step_seconds"], f"load {r['load_average_1m']}"])
+            ratio = r.get("ratio_to_other", {}).get("median")
+            ratio = "" if ratio is None else f", {ratio:.3g}x the other"
+            rows.append([label, r["step_seconds"], f"load {r['load_average_1m']}{ratio}"])
         else:
             rows.append([label, r.get("refused") and "refused" or "error", ""])
     return rows or [["nothing measured", "", ""]]
