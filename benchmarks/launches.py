@@ -18,13 +18,16 @@ loop (which traces) to the end of the last one, over LOOPS - 1 loops, and divide
   run, is strategy.run per step; calls from other programs (singular values, sampling) are
   counted per loop apart. The call sites seen while tracing GAN.train are reported too (the
   first step and the loop's body: twice the calls of one step). Eager calls are counted in
-  Python.
-- Host reads: tensors copied to Python. The methods that copy an eager tensor's value
-  (`numpy`, `__float__`, `__int__`, `__bool__`, `__index__`, and `__array__`, `tolist`) of
-  `ops._EagerTensorBase` are patched, and those that read a variable's value (of TensorFlow's
-  and Keras's variables; they read through the tensor methods) too; each outermost call is
-  one read, attributed to a variable when it came through a variable's method, and to the
-  package function that made it.
+  Python. (Counting call sites while tracing and dividing by the sites per step would be
+  exact here too, but only because the loop's body is traced once; the counter does not
+  depend on how the loop is written.)
+- Host reads: tensors copied to Python, counted while the loop runs. The methods that copy an
+  eager tensor's value (`numpy`, `__float__`, `__int__`, `__bool__`, `__index__`, and also
+  `__array__` and `tolist`) of `ops._EagerTensorBase` are patched, and the same methods of
+  TensorFlow's and Keras's variable classes (which read through the tensor's); each outermost
+  call is one read, attributed to a variable when it came through a variable's method, and to
+  the package function that made it. TensorFlow's own reads count too: an eager summary
+  write reads its should-record flag (`smart_cond` on an eager tensor).
 
 Step time: GAN.train of a small DCGAN (ch 16, batch 32, 32 px RGB, hinge, Adam, disc_iters 2)
 on synthetic inputs (common.time_train_step, 5 steps per call), GAN.jit_compile off and on,
@@ -34,7 +37,10 @@ in its own process; with two replicas G's cross-replica batch norm is off (gin's
 `batch_norm.generator_cross_replica = False`) for both XLA settings, as XLA cannot compile
 cross-replica sums on CPUs. A version that refuses a configuration is recorded as refused.
 ROUNDS rounds, each running every configuration once; the step time is the median over the
-rounds of each process's median.
+rounds of each process's median (7 calls of 5 steps after one untimed call). With another
+checkout, the two are run in turn for every configuration (who goes first alternates by
+round), and this checkout's records also hold the median of the per-round ratios of its step
+time to the other's. Every process records the 1-minute load average before and after.
 
   python -m benchmarks.launches [--quick]
   python -m benchmarks.launches --inputs '{"other": "/path/to/other/checkout",
