@@ -119,3 +119,38 @@ def test_digits_quality_scores_the_references_it_is_measured_against():
     features = extractor(training)["features"]
     copy = digits_quality.score(training, training, features, 1.0, extractor)
     assert copy["fid"] == pytest.approx(0.0, abs=1e-6) and copy["memorization_ratio"] == 0.0
+
+
+def test_launches_counts_one_strategy_run_per_step_and_times_a_step(tmp_path):
+    """benchmarks.launches --quick, with one timed configuration: the counts of the loop and the
+    step time, each from its own process (about a minute on a loaded 2-core machine)."""
+    out = tmp_path / "launches.json"
+    command = [sys.executable, "-m", "benchmarks.launches", "--quick", "--out", str(out)]
+    command += ["--inputs", json.dumps({"configurations": [[1, False]]})]
+    process = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert process.returncode == 0, process.stdout + process.stderr
+    data = json.loads(out.read_text())
+    assert set(data) >= PART_KEYS and data["name"] == "launches" and data["quick"] is True
+    counts = data["results"]["per_loop"]
+    assert counts["settings"]["loops_counted"] == 2 and counts["settings"]["disc_iters"] == 2
+    # One strategy.run per G step, executed once per iteration of GAN.train's loop; traced
+    # twice (the first step and the loop's body).
+    assert counts["strategy_run_per_step"] == 1.0
+    assert counts["strategy_run_sites_traced"]["train"] == 2
+    assert counts["dispatches_per_loop"] == (
+        counts["function_calls_per_loop"] + counts["single_ops_per_loop"]
+    )
+    # One call each: the loop, the summaries and the sample grid.
+    assert counts["functions"] == {
+        "__inference_train": 1.0,
+        "__inference__write_all": 1.0,
+        "__inference__standing_then_sample": 1.0,
+    }
+    reads = counts["host_reads_by_site"]
+    assert sum(reads.values()) == counts["host_reads_per_loop"]
+    assert counts["host_reads_of_variables_per_loop"] <= 1.0  # the sample file's step
+    assert not any("hooks.py" in site for site in reads)  # summaries read nothing back
+    [step] = data["results"]["step"]
+    assert (step["replicas"], step["jit_compile"]) == (1, False)
+    assert step["step_seconds"] > 0 and step["tracing_count"] == [1]
+    assert step["cross_replica_bn"] is False
