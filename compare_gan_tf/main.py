@@ -67,7 +67,7 @@ def main(argv):
         return 0
     # Checks that need no TensorFlow come first, so a typo fails within a second or two.
     from compare_gan_tf.commands.gin_syntax import check_gin_syntax
-    from compare_gan_tf.training.config import ConfigError
+    from compare_gan_tf.errors import ConfigError
     from compare_gan_tf.training.schedules import check_schedule
 
     try:

@@ -5,15 +5,11 @@ import os
 
 import gin
 
-from compare_gan_tf.errors import UserError
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.paths import is_file, is_local, read_text
 
 SHIPPED_CONFIGS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "gin_configs")
 DEFAULT_CONFIG = "digits_sndcgan.gin"
-
-
-class ConfigError(UserError, ValueError):
-    """A gin config or binding of the run is wrong; the message names it and the fix."""
 
 
 def shipped_configs():

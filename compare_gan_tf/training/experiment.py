@@ -7,7 +7,7 @@ import keras
 from compare_gan_tf import data
 from compare_gan_tf.architectures import ARCHITECTURES, POINT_ARCHITECTURES
 from compare_gan_tf.architectures.registry import resolutions
-from compare_gan_tf.training.config import ConfigError
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.training.data_kinds import data_kind
 from compare_gan_tf.training.factory import build_gan
 from compare_gan_tf.training.optimizers import optimizer

@@ -34,7 +34,8 @@ import inspect
 import gin
 from absl import logging
 
-from compare_gan_tf.training.config import ConfigError, given_in_files
+from compare_gan_tf.errors import ConfigError
+from compare_gan_tf.training.config import given_in_files
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The names of the schedules a run can take, checked without importing TensorFlow."""
 
-from compare_gan_tf.training.config import ConfigError
+from compare_gan_tf.errors import ConfigError
 
 SCHEDULES = (
     "train",

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.objectives import GANObjective
-from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.factory import build_gan
 
 BATCH = 16
