@@ -6,7 +6,7 @@ import pytest
 
 from compare_gan_tf.errors import ConfigError, UserError
 from compare_gan_tf.training import loop
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.training.experiment import build_gan
 
 
 @pytest.mark.parametrize(

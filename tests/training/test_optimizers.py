@@ -13,7 +13,7 @@ from absl import flags
 
 from compare_gan_tf import main as cli
 from compare_gan_tf.errors import ConfigError
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.training.experiment import build_gan
 from compare_gan_tf.training.optimizers import WarmupDecay, count_in_g_steps, optimizer
 from tests.test_main import TINY_BINDINGS
 

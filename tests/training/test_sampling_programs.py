@@ -7,7 +7,7 @@ import tensorflow as tf
 from compare_gan_tf.layers.normalization import batch_norm_layers
 from compare_gan_tf.objectives import GANObjective
 from compare_gan_tf.training.ema import standing_statistics
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.training.experiment import build_gan
 from compare_gan_tf.training.sampling import (
     SAMPLE_SEED,
     STANDING_BATCHES,
