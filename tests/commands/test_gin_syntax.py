@@ -12,7 +12,7 @@ from absl import flags
 
 from compare_gan_tf import main as cli
 from compare_gan_tf.commands import entry
-from compare_gan_tf.training.config import SHIPPED_CONFIGS
+from compare_gan_tf.schedules.names import SHIPPED_CONFIGS
 from tests.commands.test_entry import _lines, _run
 
 with open(os.path.join(SHIPPED_CONFIGS, "gaussian_mixture_ring8.gin")) as _file:

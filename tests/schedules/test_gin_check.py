@@ -14,8 +14,8 @@ from absl import flags
 from compare_gan_tf import main as cli
 from compare_gan_tf.commands import entry
 from compare_gan_tf.errors import ConfigError
-from compare_gan_tf.training import run
-from compare_gan_tf.training.gin_check import unused_bindings
+from compare_gan_tf.schedules import run
+from compare_gan_tf.schedules.gin_check import unused_bindings
 from tests.training.tiny_run import TINY_RUN
 
 # Small enough to train one step in seconds if a binding were not refused.

@@ -28,9 +28,9 @@ from compare_gan_tf.architectures.latents import sample_z
 from compare_gan_tf.errors import UserError
 from compare_gan_tf.files import write_atomically
 from compare_gan_tf.paths import is_url
+from compare_gan_tf.schedules.export import chosen_checkpoint
 from compare_gan_tf.training.checkpoints import restore_for_sampling
 from compare_gan_tf.training.experiment import Experiment
-from compare_gan_tf.training.publishing import chosen_checkpoint
 from compare_gan_tf.training.sampling import prepare_sampling
 
 OUTPUT_DIR = "generated"
