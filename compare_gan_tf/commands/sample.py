@@ -76,9 +76,7 @@ def main(argv):
     )
     if _MODULE.value is not None:
         sampler = sample.HubSampler(_MODULE.value)
-        written = sample.write_samples(
-            sampler, _OUTPUT_DIR.value, _NUM_IMAGES.value, **settings
-        )
+        written = sample.write_samples(sampler, _OUTPUT_DIR.value, _NUM_IMAGES.value, **settings)
     else:
         model_dir = _MODEL_DIR.value
         run.check_checkpoints(model_dir, ["sample"])
