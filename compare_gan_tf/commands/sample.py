@@ -76,12 +76,14 @@ def main(argv):
     )
     if _MODULE.value is not None:
         sampler = sample.HubSampler(_MODULE.value)
-        written = sample.write_samples(sampler, _OUTPUT_DIR.value, _NUM_IMAGES.value, **settings)
+        written = sample.write_sample_files(
+            sampler, _OUTPUT_DIR.value, _NUM_IMAGES.value, **settings
+        )
     else:
         model_dir = _MODEL_DIR.value
         run.check_checkpoints(model_dir, ["sample"])
         run.configure(run.default_configs(model_dir, ["sample"]))
-        written = sample.sample_run(
+        written = sample.sample_images(
             model_dir,
             run.build_experiment(),
             num_images=_NUM_IMAGES.value,

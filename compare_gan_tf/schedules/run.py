@@ -37,7 +37,7 @@ from compare_gan_tf.schedules.names import (  # noqa: F401 (SCHEDULES: part of t
     find_config,
 )
 from compare_gan_tf.schedules.resume_check import check_resumable
-from compare_gan_tf.schedules.sample import sample_run
+from compare_gan_tf.schedules.sample import sample_images
 from compare_gan_tf.schedules.train import lock_if_training, train, train_and_eval, trains
 from compare_gan_tf.schedules.truncation import truncation_sweep
 from compare_gan_tf.training import checkpoints, loop
@@ -126,7 +126,7 @@ def later_calls(experiment, evaluator=None):
         LaterCall(overfitting.discriminator_split_scores),
         LaterCall(best.keep_if_best),
         LaterCall(export_checkpoint),
-        LaterCall(sample_run),
+        LaterCall(sample_images),
     ]
     if evaluator.extractor_name:  # loaded when the first score needs it
         calls.append(LaterCall(evaluator.extractor_name))
@@ -190,7 +190,7 @@ def _export(model_dir, experiment, evaluator):
 
 
 def _sample(model_dir, experiment, evaluator):
-    return sample_run(model_dir, experiment).summary(), []
+    return sample_images(model_dir, experiment).summary(), []
 
 
 _RUNNERS = {

@@ -1,7 +1,7 @@
 """N samples of a generator as PNG files in a folder (and optionally one .npz of them all).
 
     sampler = RunSampler("runs/digits")            # or HubSampler("runs/digits/hub/generator")
-    written = write_samples(sampler, "runs/digits/generated", 1000, truncation=1.0, seed=0)
+    written = write_sample_files(sampler, "runs/digits/generated", 1000, truncation=1.0, seed=0)
 
 A run's sampler is its EMA generator at the best checkpoint (model_dir/best, see best.py), else
 the newest, with standing BN statistics recomputed for the truncation. A hub module's is its
@@ -166,7 +166,7 @@ class HubSampler:
 
 @dataclasses.dataclass
 class Written:
-    """What `write_samples` wrote: `count` samples as PNG `paths` in `folder` (None for points)
+    """What `write_sample_files` wrote: `count` samples as PNG `paths` in `folder` (None for points)
     and in the .npz `npz` (None if not asked for), drawn by `sampler`."""
 
     count: int
@@ -211,7 +211,7 @@ def _write(path, data):
         ) from error
 
 
-def write_samples(
+def write_sample_files(
     sampler,
     folder,
     num_images,
@@ -287,8 +287,8 @@ def _write_npz(path, points, outputs, latents, labels):
     _write(path, buffer.getvalue())
 
 
-@gin.configurable("sample_images", denylist=["model_dir", "experiment"])
-def sample_run(
+@gin.configurable(denylist=["model_dir", "experiment"])
+def sample_images(
     model_dir,
     experiment=None,
     num_images=100,
@@ -300,9 +300,9 @@ def sample_run(
     npz=None,
 ):
     """Writes `num_images` samples of a run's best (else newest) checkpoint as PNG files in
-    `output_dir` (None: model_dir/generated); the other settings are those of write_samples."""
+    `output_dir` (None: model_dir/generated); the other settings are those of write_sample_files."""
     folder = output_dir or os.path.join(model_dir, OUTPUT_DIR)
-    return write_samples(
+    return write_sample_files(
         RunSampler(model_dir, experiment),
         folder,
         num_images,

@@ -34,7 +34,7 @@ def test_the_listing_gives_each_parameter_with_its_default(capsys):
 
 def test_the_summary_is_the_first_paragraph_of_the_docstring(capsys):
     listing = _listing(capsys)
-    first = inspect.getdoc(sample.sample_run).split("\n\n")[0]
+    first = inspect.getdoc(sample.sample_images).split("\n\n")[0]
     assert (
         f"sample_images  (compare_gan_tf.schedules.sample)\n    {' '.join(first.split())}\n"
         in listing

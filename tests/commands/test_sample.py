@@ -85,7 +85,7 @@ def test_the_sample_schedule_writes_into_model_dir(tiny_run):
 
 def test_labels_in_names_are_the_labels_the_generator_was_given(run_sampler, tmp_path):
     """Images of one file name's class are what G makes for that class and z."""
-    written = sample.write_samples(
+    written = sample.write_sample_files(
         run_sampler, tmp_path, 4, classes=[6, 1], seed=5, npz=str(tmp_path / "a.npz")
     )
     with np.load(tmp_path / "a.npz") as arrays:
@@ -101,7 +101,7 @@ def test_labels_in_names_are_the_labels_the_generator_was_given(run_sampler, tmp
 
 def test_the_same_seed_writes_identical_files_and_another_seed_does_not(run_sampler, tmp_path):
     def files(folder, seed):
-        written = sample.write_samples(run_sampler, folder, 5, seed=seed, batch_size=2)
+        written = sample.write_sample_files(run_sampler, folder, 5, seed=seed, batch_size=2)
         return [open(path, "rb").read() for path in written.paths]
 
     first, again, other = (
@@ -115,7 +115,7 @@ def test_the_same_seed_writes_identical_files_and_another_seed_does_not(run_samp
 
 def test_files_go_through_tensorflows_filesystems(run_sampler):
     """ram:// stands for gs:// and the other filesystems TensorFlow opens."""
-    written = sample.write_samples(run_sampler, "ram://sampled", 3, npz="ram://all.npz")
+    written = sample.write_sample_files(run_sampler, "ram://sampled", 3, npz="ram://all.npz")
     assert sorted(tf.io.gfile.listdir("ram://sampled")) == [
         "000000_class0.png",
         "000001_class1.png",
@@ -228,9 +228,9 @@ def test_a_generator_of_points_writes_them_to_the_npz_only(tmp_path):
     try:
         sampler = sample.RunSampler(model_dir)
         with pytest.raises(sample.SampleError, match="makes points, not images"):
-            sample.write_samples(sampler, tmp_path / "png", 5)
+            sample.write_sample_files(sampler, tmp_path / "png", 5)
         npz = str(tmp_path / "points.npz")
-        written = sample.write_samples(sampler, tmp_path / "png", 5, truncation=0.5, npz=npz)
+        written = sample.write_sample_files(sampler, tmp_path / "png", 5, truncation=0.5, npz=npz)
     finally:
         gin.clear_config()
     with np.load(npz) as arrays:
