@@ -65,6 +65,7 @@ def main(argv):
     from compare_gan_tf import console
 
     console.import_tensorflow()
+    from compare_gan_tf.export.loading import HubSampler
     from compare_gan_tf.schedules import run, sample
 
     settings = dict(
@@ -75,7 +76,7 @@ def main(argv):
         npz=_NPZ.value,
     )
     if _MODULE.value is not None:
-        sampler = sample.HubSampler(_MODULE.value)
+        sampler = HubSampler(_MODULE.value)
         written = sample.write_sample_files(
             sampler, _OUTPUT_DIR.value, _NUM_IMAGES.value, **settings
         )

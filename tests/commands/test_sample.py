@@ -13,6 +13,7 @@ import tensorflow as tf
 from PIL import Image
 from scipy import stats
 
+from compare_gan_tf.export.loading import HubSampler, ModuleError, load_generator_module
 from compare_gan_tf.pretrained import DIGITS_GENERATOR
 from compare_gan_tf.schedules import run, sample
 from compare_gan_tf.training import checkpoints
@@ -139,7 +140,7 @@ def test_truncated_z_lies_within_the_threshold_and_follows_the_truncated_normal(
 
 
 def test_a_run_and_its_hub_module_give_the_same_images(tiny_run, run_sampler):
-    hub_sampler = sample.HubSampler(os.path.join(tiny_run, "hub", "generator"))
+    hub_sampler = HubSampler(os.path.join(tiny_run, "hub", "generator"))
     labels = np.arange(6) % NUM_CLASSES
     for truncation in (None, 1.0):  # 1.0 is one of the module's tabulated thresholds
         seed = sample.batch_seed(4, 0)
@@ -187,14 +188,14 @@ def test_a_model_dir_without_checkpoints_has_nothing_to_sample(tmp_path):
 
 
 def test_a_folder_without_a_module_is_named(tmp_path):
-    with pytest.raises(sample.ModuleError, match=f"{tmp_path} holds no hub module"):
-        sample.HubSampler(tmp_path)
+    with pytest.raises(ModuleError, match=f"{tmp_path} holds no hub module"):
+        HubSampler(tmp_path)
 
 
 def test_a_module_on_ram_gives_the_images_of_its_local_copy(copy_to_ram):
     labels, seed = np.arange(4) % NUM_CLASSES, sample.batch_seed(4, 0)
-    local = sample.HubSampler(DIGITS_GENERATOR)
-    remote = sample.HubSampler(copy_to_ram(DIGITS_GENERATOR))
+    local = HubSampler(DIGITS_GENERATOR)
+    remote = HubSampler(copy_to_ram(DIGITS_GENERATOR))
     local_images, local_z = local.draw(4, 1.0, seed, labels)
     remote_images, remote_z = remote.draw(4, 1.0, seed, labels)
     np.testing.assert_array_equal(remote_z, local_z)
@@ -205,14 +206,14 @@ def test_a_module_on_ram_gives_the_images_of_its_local_copy(copy_to_ram):
 def test_a_ram_folder_without_a_module_is_named():
     empty = f"ram://{uuid.uuid4().hex}/hub/generator"
     tf.io.gfile.makedirs(empty)
-    with pytest.raises(sample.ModuleError, match=f"{empty} holds no hub module"):
-        sample.HubSampler(empty)
+    with pytest.raises(ModuleError, match=f"{empty} holds no hub module"):
+        HubSampler(empty)
 
 
 def test_a_discriminator_module_is_not_taken_for_a_generator(tiny_run):
     path = os.path.join(tiny_run, "hub", "discriminator")
-    with pytest.raises(sample.ModuleError, match="is not a generator module"):
-        sample.load_generator_module(path)
+    with pytest.raises(ModuleError, match="is not a generator module"):
+        load_generator_module(path)
 
 
 @pytest.mark.slow  # a second training run (about 35 s on 2 busy cores)
