@@ -1,12 +1,14 @@
-"""N samples of a generator as PNG files in a folder (and optionally one .npz of them all).
+"""The sample schedule: N samples of a generator as PNG files in a folder (and optionally one
+.npz of them all), also behind compare_gan_tf-sample (commands/sample.py).
 
     sampler = RunSampler("runs/digits")  # or export.loading.HubSampler("runs/digits/hub/generator")
     written = write_sample_files(sampler, "runs/digits/generated", 1000, truncation=1.0, seed=0)
 
 A run's sampler is its EMA generator at the best checkpoint (model_dir/best, see best.py), else
-the newest, with standing BN statistics recomputed for the truncation. A hub module's is its
-`sample` signature, whose statistics are those tabulated for the nearest threshold at or above
-it. Both draw z the way `sample` does from a seed, so a run and its export give the same images.
+the newest, with standing BN statistics recomputed for the truncation. A hub module's
+(export/loading.py) is its `sample` signature, whose statistics are those tabulated for the
+nearest threshold at or above it. Both draw z the way `sample` does from a seed
+(architectures/latents.py's `seeded_z`), so a run and its export give the same images.
 Files are named by index and class (`000017_class3.png`; unconditional: `000017.png`); labels go
 round-robin over all classes, or over the given ones. The same seed and batch size give the
 same files. Everything is written through tf.io.gfile, so any TensorFlow filesystem works.
