@@ -8,7 +8,7 @@ D(T(G(z))) in D's step and D(T(G(z))) in G's step (Zhao et al. 2020, section 3; 
 2020, section 2). Augmenting the real images only teaches G the augmented distribution.
 
 Randomness comes from the global generator (tf.random), or, with `seed` (an int or a [2] int
-tensor), from stateless ops, so that a call is reproducible.
+tensor), from stateless draws (`seeds`), so that a call is reproducible and XLA draws the same.
 """
 
 import gin
@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from compare_gan_tf.checks import check_choice
 from compare_gan_tf.objectives.consistency import translate
+from compare_gan_tf.objectives.seeds import Draws
 
 DIFF_AUGMENT_POLICIES = ("color", "translation", "cutout")
 ADA_TRANSFORMS = (
@@ -27,33 +28,6 @@ ADA_TRANSFORMS = (
     "contrast",
     "saturation",
 )
-
-
-class _Draws:
-    """Random parameters from the global generator, or from stateless ops keyed by `seed`."""
-
-    def __init__(self, seed=None):
-        self._seed = None
-        if seed is not None:
-            seed = tf.cast(seed, tf.int64)
-            self._seed = (
-                tf.stack([seed, tf.constant(0, tf.int64)]) if seed.shape.rank == 0 else seed
-            )
-        self._count = 0
-
-    def _next_seed(self):
-        self._count += 1
-        return tf.random.experimental.stateless_fold_in(self._seed, self._count)
-
-    def uniform(self, shape, minval=0.0, maxval=1.0, dtype=tf.float32):
-        if self._seed is None:
-            return tf.random.uniform(shape, minval, maxval, dtype=dtype)
-        return tf.random.stateless_uniform(shape, self._next_seed(), minval, maxval, dtype=dtype)
-
-    def normal(self, shape, stddev):
-        if self._seed is None:
-            return tf.random.normal(shape, stddev=stddev)
-        return tf.random.stateless_normal(shape, self._next_seed(), stddev=stddev)
 
 
 def _check_images(images, caller, fix):
@@ -209,7 +183,7 @@ def diff_augment(images, policy="color,translation,cutout", seed=None):
     images = tf.convert_to_tensor(images)
     _check_images(images, "diff_augment", 'turn it off with policy="".')
     images = tf.cast(images, tf.float32)
-    draws = _Draws(seed)
+    draws = Draws(seed)
     for name in names:
         images = _DIFF_AUGMENT_FNS[name](images, draws)
     return images
@@ -457,7 +431,7 @@ class AdaptiveAugment(tf.Module):
             )
         images = tf.cast(images, tf.float32)
         p = tf.convert_to_tensor(self.p)
-        draws = _Draws(seed)
+        draws = Draws(seed)
         batch = tf.shape(images)[0]
         images = self._blit(images, draws, batch, p)
         if self.multipliers["scale"] > 0:

@@ -14,6 +14,8 @@ import gin
 import keras
 import tensorflow as tf
 
+from compare_gan_tf.objectives.seeds import Draws
+
 
 def donsker_varadhan(joint_scores, marginal_scores, marginal_average):
     """DV estimate mean(T_joint) - log mean exp(T_marginal), with the bias-corrected gradient.
@@ -81,14 +83,15 @@ class MutualInformationEstimator(keras.Model):
             features = layer(features)
         return self.score(features)
 
-    def mutual_information(self, images, z, update_average=False):
+    def mutual_information(self, images, z, update_average=False, seed=None):
         """DV estimate of I(images; z) on a batch of pairs, with the bias-corrected gradient.
 
         With `update_average` (the step that trains T) the moving average is updated first and
-        the new value is used, as in Belghazi et al.'s correction.
+        the new value is used, as in Belghazi et al.'s correction. `seed` keys the shuffle of
+        the marginal pairs (None: the global generator).
         """
         joint = self((images, z))
-        marginal = self((images, tf.random.shuffle(z)))
+        marginal = self((images, Draws(seed).shuffle(z)))
         average = self.marginal_average
         if update_average:
             batch_mean = tf.reduce_mean(tf.exp(tf.stop_gradient(marginal)))

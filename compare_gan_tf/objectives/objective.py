@@ -8,6 +8,11 @@ over samples are means over the replica's batch; terms over weights (l2 penalty,
 regularization) are included in full on every replica. So the trainer divides each replica's loss
 by `num_replicas_in_sync` before taking gradients and sums the gradients over replicas, which
 gives the gradient of the global-batch objective with each weight term counted once.
+
+Random parts (augmentations, penalty points, consistency transforms, MINE's shuffle) draw from
+the global generator, or, given a `seed` (the trainer passes one per update, the same on every
+replica), from stateless draws that XLA reproduces (`seeds`): the objective folds in the replica
+id, so each replica draws its own, then hands every random part a seed of its own.
 """
 
 import gin
@@ -23,6 +28,7 @@ from compare_gan_tf.objectives.losses import get_loss
 from compare_gan_tf.objectives.mine import mine_estimator
 from compare_gan_tf.objectives.mode_seeking import mode_seeking_term, pair_labels
 from compare_gan_tf.objectives.packing import pack
+from compare_gan_tf.objectives.seeds import Draws, replica_seed
 
 CONSISTENCY = ("none", "cr", "bcr", "zcr", "icr")
 AUGMENTATIONS = ("none", "diffaugment", "ada")
@@ -44,6 +50,20 @@ _STEP_CONFIGURABLES = {
 
 def _concat_labels(labels, fake_labels):
     return None if labels is None else tf.concat([labels, fake_labels], axis=0)
+
+
+def _seed_keyword(seed):
+    """{"seed": seed}, or nothing without a seed (gin's binding, if any, then applies)."""
+    return {} if seed is None else {"seed": seed}
+
+
+def _update_draws(seed):
+    """The draws of one update on this replica: `seed` (None: the global generator) with the
+    replica id folded in. Each replica augments and perturbs its own examples, so their draws
+    must differ; folding in the replica id (rather than drawing for the global batch and
+    slicing, as the GAN does for the latents) keeps every function on the batch it is given,
+    micro-batches included. The draws therefore depend on how the batch is split."""
+    return Draws(None if seed is None else replica_seed(seed))
 
 
 @gin.configurable
@@ -144,14 +164,19 @@ class GANObjective:
         their bindings are read when the step is traced, after a run checks its bindings."""
         return _STEP_CONFIGURABLES[self.consistency]
 
-    def discriminator_view(self, d_fn):
-        """d_fn as the objective's D sees images: augmented, then packed (PacGAN)."""
+    def discriminator_view(self, d_fn, seed=None):
+        """d_fn as the objective's D sees images: augmented, then packed (PacGAN).
+
+        `seed`: None augments with the global generator; with a seed, call i of the view
+        augments with stateless draws keyed by a seed folded from `seed` and i.
+        """
+        draws = Draws(seed)
 
         def view(images, labels):
             if self.augment == "diffaugment":
-                images = diff_augment(images)
+                images = diff_augment(images, **_seed_keyword(draws.next_seed()))
             elif self.augment == "ada":
-                images = self.ada(images)
+                images = self.ada(images, seed=draws.next_seed())
             if self.packing > 1:
                 # PacGAN's D is unconditional (the GAN checks): the labels are dropped.
                 images, labels = pack(images, self.packing), None
@@ -172,16 +197,21 @@ class GANObjective:
         fake_labels=None,
         monitor=None,
         step=0,
+        seed=None,
     ):
         """D loss on real images and fakes G(z, fake_labels); fake_labels default to labels.
 
         Real and fake images go through D in one call, as in compare_gan; `d_variables` are only
         needed by the l2 penalty; `step` counts D steps (lazy penalties and ADA's p updates).
+        `seed` (an int or [2] int tensor; None: the global generator) keys the update's random
+        draws, statelessly (see the module's docstring).
         Parts: d_loss_real, d_loss_fake, then as configured penalty, cr, bcr_real, bcr_fake,
         zcr, lecam. A `monitor` dict, if given, receives the mean logits
         "d_real" and "d_fake" and ADA's r_t (for summaries; they are not part of the loss).
         """
-        d_fn = self.normalize(self.discriminator_view(d_fn))
+        draws = _update_draws(seed)
+        d_fn = self.normalize(self.discriminator_view(d_fn, draws.next_seed()))
+        penalty_seed, cr_seed, zcr_seed = (draws.next_seed() for _ in range(3))
         fake_labels = labels if fake_labels is None else fake_labels
         real_images = tf.cast(real_images, tf.float32)
         fake_images = tf.stop_gradient(tf.cast(g_fn(z, fake_labels), tf.float32))
@@ -200,20 +230,29 @@ class GANObjective:
         if self.penalty != "none":
             parts["penalty"] = penalties.lazy(
                 lambda: self._penalty(
-                    d_fn, real_images, fake_images, labels, fake_labels, d_variables
+                    d_fn, real_images, fake_images, labels, fake_labels, d_variables, penalty_seed
                 ),
                 step,
                 self.penalty_interval,
             )
         if self.consistency == "cr":
-            parts["cr"] = consistency.cr(d_fn, real_images, labels, real_logits=real_logits)
+            parts["cr"] = consistency.cr(
+                d_fn, real_images, labels, real_logits=real_logits, seed=cr_seed
+            )
         if self.consistency in ("bcr", "icr"):
             parts["bcr_real"], parts["bcr_fake"] = consistency.bcr(
-                d_fn, real_images, fake_images, labels, fake_labels, real_logits, fake_logits
+                d_fn,
+                real_images,
+                fake_images,
+                labels,
+                fake_labels,
+                real_logits,
+                fake_logits,
+                seed=cr_seed,
             )
         if self.consistency in ("zcr", "icr"):
             parts["zcr"] = consistency.zcr_discriminator(
-                d_fn, g_fn, z, fake_labels, fake_logits=fake_logits
+                d_fn, g_fn, z, fake_labels, fake_logits=fake_logits, seed=zcr_seed
             )
         if self.lecam is not None:
             parts["lecam"] = self.lecam(real_logits, fake_logits)
@@ -229,45 +268,54 @@ class GANObjective:
         if monitor is not None:
             monitor["ada_p"] = tf.convert_to_tensor(self.ada.p)
 
-    def generator_loss(self, d_fn, g_fn, z, labels, g_variables=()):
+    def generator_loss(self, d_fn, g_fn, z, labels, g_variables=(), seed=None):
         """G loss on fakes G(z, labels); `g_variables` are only needed by orthogonal reg.
 
         Parts: g_loss_fake, then as configured zcr_generator, orthogonal, mine, mode_seeking.
-        With mode seeking on, the second half of `labels` is replaced by the first.
+        With mode seeking on, the second half of `labels` is replaced by the first. `seed`
+        (None: the global generator) keys the update's random draws, statelessly.
         """
         if self.mode_seeking_weight:
             labels = pair_labels(labels)
+        draws = _update_draws(seed)
+        view_seed, zcr_seed, mine_seed = (draws.next_seed() for _ in range(3))
         fake_images = g_fn(z, labels)
-        fake_logits = self.normalize(self.discriminator_view(d_fn))(fake_images, labels)
+        fake_logits = self.normalize(self.discriminator_view(d_fn, view_seed))(fake_images, labels)
         parts = {"g_loss_fake": self.loss_fn(None, fake_logits).g_loss}
         if self.consistency in ("zcr", "icr"):
             parts["zcr_generator"] = consistency.zcr_generator(
-                g_fn, z, labels, fake_images=fake_images
+                g_fn, z, labels, fake_images=fake_images, seed=zcr_seed
             )
         if self.orthogonal_reg_weight:
             parts["orthogonal"] = self._orthogonal(g_variables)
         if self.mine_weight:
             # Belghazi et al. 2018, "maximizing MI to improve GANs": G loss - beta * I(G(z); z).
-            parts["mine"] = -self.mine_weight * self.mine.mutual_information(fake_images, z)
+            information = self.mine.mutual_information(fake_images, z, seed=mine_seed)
+            parts["mine"] = -self.mine_weight * information
         if self.mode_seeking_weight:
             parts["mode_seeking"] = mode_seeking_term(fake_images, z, self.mode_seeking_weight)
         return tf.add_n(list(parts.values())), parts
 
-    def mine_loss(self, fake_images, z):
+    def mine_loss(self, fake_images, z, seed=None):
         """Loss of the MINE statistics network (-I_hat); also updates its moving average.
 
-        Minimize it over `self.mine.trainable_variables` with a separate optimizer.
+        Minimize it over `self.mine.trainable_variables` with a separate optimizer. `seed`
+        (None: the global generator) keys the shuffle of the marginal pairs, statelessly.
         """
         if self.mine is None:
             raise ValueError("mine_loss needs GANObjective(mine_weight=...) greater than 0.")
-        return -self.mine.mutual_information(tf.stop_gradient(fake_images), z, update_average=True)
+        seed = _update_draws(seed).next_seed()
+        information = self.mine.mutual_information(
+            tf.stop_gradient(fake_images), z, update_average=True, seed=seed
+        )
+        return -information
 
-    def _penalty(self, d_fn, real_images, fake_images, labels, fake_labels, d_variables):
+    def _penalty(self, d_fn, real_images, fake_images, labels, fake_labels, d_variables, seed):
         weight = {} if self.penalty_weight is None else {"weight": self.penalty_weight}
         if self.penalty == "wgan_gp":
-            return penalties.wgan_gp(d_fn, real_images, fake_images, labels, **weight)
+            return penalties.wgan_gp(d_fn, real_images, fake_images, labels, **weight, seed=seed)
         if self.penalty == "dragan":
-            return penalties.dragan(d_fn, real_images, labels, **weight)
+            return penalties.dragan(d_fn, real_images, labels, **weight, seed=seed)
         if self.penalty == "r1":
             return penalties.r1(d_fn, real_images, labels, **weight)
         if self.penalty == "r2":

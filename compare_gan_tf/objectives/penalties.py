@@ -7,10 +7,13 @@ to D's variables (double backprop). They differentiate the sum of the logits, wh
 per-sample input gradients only when D has no coupling between samples (no batch norm or
 minibatch statistics in D). Means are over the batch given (the replica's batch under
 `strategy.run`). A conditional D gets the real labels, as compare_gan did (R2 gets the labels of
-the fakes).
+the fakes). The random points of WGAN-GP and DRAGAN come from the global generator, or, with
+`seed`, from stateless draws (`seeds`) that XLA reproduces.
 """
 
 import tensorflow as tf
+
+from compare_gan_tf.objectives.seeds import Draws
 
 PENALTIES = ("none", "wgan_gp", "dragan", "r1", "r2", "l2")
 
@@ -35,9 +38,9 @@ def squared_norm_per_sample(gradient):
     return tf.reduce_sum(tf.square(tf.reshape(gradient, [tf.shape(gradient)[0], -1])), axis=1)
 
 
-def _uniform_per_sample(images):
+def _uniform_per_sample(images, draws):
     """One U[0, 1) draw per sample, shaped to broadcast over the other axes of `images`."""
-    return tf.random.uniform([tf.shape(images)[0]] + [1] * (images.shape.rank - 1))
+    return draws.uniform([tf.shape(images)[0]] + [1] * (images.shape.rank - 1))
 
 
 def _unit_slope_penalty(d_fn, points, labels):
@@ -48,10 +51,11 @@ def _unit_slope_penalty(d_fn, points, labels):
     return tf.reduce_mean(tf.square(slope - 1.0))
 
 
-def wgan_gp(d_fn, real_images, fake_images, labels=None, weight=10.0):
+def wgan_gp(d_fn, real_images, fake_images, labels=None, weight=10.0, seed=None):
     """1-centred gradient penalty on real-fake interpolates (Gulrajani et al. 2017).
 
     The default weight 10 is the paper's lambda (compare_gan's `options.lamba` defaulted to 1).
+    `seed`: None draws alpha from the global generator, a seed from stateless draws.
     """
     real = tf.cast(real_images, tf.float32)
     fake = tf.cast(fake_images, tf.float32)
@@ -61,12 +65,12 @@ def wgan_gp(d_fn, real_images, fake_images, labels=None, weight=10.0):
             f"{real.shape} and {fake.shape}. Generate as many fakes as there are real images."
         )
     # Gulrajani et al. 2017, Algorithm 1: x_hat = x + alpha (x_fake - x), alpha ~ U[0, 1] each.
-    interpolates = real + _uniform_per_sample(real) * (fake - real)
+    interpolates = real + _uniform_per_sample(real, Draws(seed)) * (fake - real)
     # Gulrajani et al. 2017, eq. 3: lambda E[(||grad D(x_hat)|| - 1)^2].
     return weight * _unit_slope_penalty(d_fn, interpolates, labels)
 
 
-def dragan(d_fn, real_images, labels=None, weight=10.0):
+def dragan(d_fn, real_images, labels=None, weight=10.0, seed=None):
     """DRAGAN's penalty around the real data (Kodali et al. 2017), the authors' notebook variant.
 
     The notebook (kodalinaveen3/DRAGAN) perturbs one-sidedly, x_p = x + 0.5 std(x) U[0, 1) with
@@ -74,12 +78,14 @@ def dragan(d_fn, real_images, labels=None, weight=10.0):
     is applied, as in the notebook; compare_gan instead used two-sided noise std (U - 0.5) and
     clipped to its [0, 1] image range, which would be wrong for images in [-1, 1]. The slope has
     compare_gan's 1e-4 inside the sqrt. Under `strategy.run`, std is the replica batch's.
+    `seed`: None draws from the global generator, a seed from stateless draws.
     """
     real = tf.cast(real_images, tf.float32)
+    draws = Draws(seed)
     # Kodali et al. 2017, notebook: x_p = x + 0.5 std(x) U[0, 1), independent per element.
-    perturbed = real + 0.5 * tf.math.reduce_std(real) * tf.random.uniform(tf.shape(real))
+    perturbed = real + 0.5 * tf.math.reduce_std(real) * draws.uniform(tf.shape(real))
     # Kodali et al. 2017, notebook: x_hat = x + alpha (x_p - x), alpha ~ U[0, 1] per sample.
-    points = real + _uniform_per_sample(real) * (perturbed - real)
+    points = real + _uniform_per_sample(real, draws) * (perturbed - real)
     # Kodali et al. 2017, notebook: lambda E[(||grad D(x_hat)|| - 1)^2] with lambda = 10.
     return weight * _unit_slope_penalty(d_fn, points, labels)
 

@@ -13,11 +13,14 @@ from compare_gan_tf.architectures.latents import check_z_prior, sample_z
 from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.layers import SpectralNormalization
 from compare_gan_tf.layers.normalization import batch_norm_layers
+from compare_gan_tf.objectives import seeds
 from compare_gan_tf.training.ema import GeneratorAverage
 from compare_gan_tf.training.optimizers import adam
 
 # Offsets that give the latents of each D update and of the G update their own random stream.
 _G_STREAM = 1000
+# The stream of the objective's draws in MINE's update (it has no latents of its own).
+_MINE_STREAM = _G_STREAM + 1
 
 
 def check_accumulation(accumulation_steps, replica_batch_size):
@@ -234,6 +237,17 @@ class GAN:
             labels = labels[start : start + size]
         return z, labels
 
+    def _objective_seed(self, stream, index):
+        """The seed of the objective's random draws (augmentations, penalty points, consistency
+        transforms, MINE's shuffle) in micro-batch `index` of the update of `stream`: GAN.seed
+        and the counter of that update's latents, folded into int32 range (`seeds`), so that
+        XLA draws what the uncompiled step draws. Every replica gets the same seed; the
+        objective folds in the replica id."""
+        counter = self.step * 2000 + stream
+        return seeds.fold_in(
+            seeds.as_seed(tf.stack([tf.cast(self.seed, tf.int64), counter])), index
+        )
+
     def _d_fn(self, images, labels):
         return self.discriminator(images, labels, training=True)
 
@@ -256,17 +270,18 @@ class GAN:
         """Applies the gradient of loss_fn's mean over `accumulation_steps` micro-batches of
         `batch` (a tuple of tensors or None, split along axis 0); returns the mean metrics.
 
-        loss_fn(*micro_batch) -> (loss, metrics). Before every micro-batch after the first, the
-        power-iteration vectors go back to their values at the start of the update. Under a
-        mirrored strategy with `jit_compile`, XLA compiles each micro-batch's loss and
-        gradients; the cross-replica sum and the update stay outside, as MirroredStrategy
-        synchronizes through merge calls, which a compiled function cannot hold.
+        loss_fn(index, *micro_batch) -> (loss, metrics), with `index` the micro-batch's number
+        (an int64 tensor: it keys the micro-batch's random draws). Before every micro-batch
+        after the first, the power-iteration vectors go back to their values at the start of the
+        update. Under a mirrored strategy with `jit_compile`, XLA compiles each micro-batch's
+        loss and gradients; the cross-replica sum and the update stay outside, as
+        MirroredStrategy synchronizes through merge calls, which a compiled function cannot hold.
         """
         k = self.accumulation_steps
 
-        def gradients_of(*micro):
+        def gradients_of(index, *micro):
             with tf.GradientTape() as tape:
-                loss, metrics = loss_fn(*micro)
+                loss, metrics = loss_fn(index, *micro)
                 scaled = self._scaled(optimizer, loss) / k
             gradients = tape.gradient(scaled, variables)
             gradients = [
@@ -286,7 +301,7 @@ class GAN:
                 for variable, value in zip(self.power_iteration_vectors, start):
                     variable.assign(value)
             micro = [None if part is None else _micro_batch(part, index, k) for part in batch]
-            gradients, more = gradients_of(*micro)
+            gradients, more = gradients_of(tf.constant(index, tf.int64), *micro)
             if total is None:
                 total, metrics = gradients, more
             else:
@@ -296,7 +311,7 @@ class GAN:
         return metrics
 
     def _d_update(self, images, labels, z, fake_labels, stream):
-        def loss_fn(images, labels, z, fake_labels):
+        def loss_fn(index, images, labels, z, fake_labels):
             monitor = {}
             loss, parts = self.objective.discriminator_loss(
                 self._d_fn,
@@ -308,6 +323,7 @@ class GAN:
                 fake_labels,
                 monitor,
                 step=self.step * self.disc_iters + stream,
+                seed=self._objective_seed(stream, index),
             )
             return loss, {"d_loss": loss, **parts, **monitor}
 
@@ -321,9 +337,14 @@ class GAN:
     def _g_update(self, z, fake_labels):
         variables = self.generator.trainable_variables
 
-        def loss_fn(z, fake_labels):
+        def loss_fn(index, z, fake_labels):
             loss, parts = self.objective.generator_loss(
-                self._d_fn, self._g_fn, z, fake_labels, variables
+                self._d_fn,
+                self._g_fn,
+                z,
+                fake_labels,
+                variables,
+                seed=self._objective_seed(_G_STREAM, index),
             )
             return loss, {"g_loss": loss, **parts}
 
@@ -341,7 +362,7 @@ class GAN:
         variables = self.objective.mine.trainable_variables
         fakes = self.generator(z, labels, training=True)
         with tf.GradientTape() as tape:
-            loss = self.objective.mine_loss(fakes, z)
+            loss = self.objective.mine_loss(fakes, z, seed=self._objective_seed(_MINE_STREAM, 0))
             scaled = self._scaled(self.mine_optimizer, loss)
         self.mine_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return loss

@@ -1,14 +1,15 @@
-"""The trainer's D + G step compiles with XLA (`tf.function(jit_compile=True)`), as TPUs run it.
+"""The trainer's D + G step compiles with XLA (`GAN.jit_compile`), as TPUs run it.
 
 Every architecture at its smallest size, with SN in G and D, cross-replica BN in G (forced on
 through gin's `batch_norm.generator_cross_replica`, since the CPU has one replica), WGAN-GP,
-balanced consistency regularization and DiffAugment (images only). XLA derives stateless random
-numbers from runtime seeds differently from TensorFlow's kernels, so the compiled step draws
-other latents and augmentations than the uncompiled one; the references are what does not
-draw: G's power-iteration vectors after the step (two training calls of G on its starting
-weights: the D step's fakes and the G step) against numpy, and, in the fast test, every term
-of a D step without random parts against the same step uncompiled. A compile takes 10 s to
-minutes on 2 cores, so the per-architecture tests are slow.
+balanced consistency regularization and DiffAugment (images only), trained one step by
+`GAN.train` with `jit_compile=True` on one device, where XLA compiles the whole replica step.
+The references here are what numpy can compute independently: G's power-iteration vectors after
+the step (two training calls of G on its starting weights: the D step's fakes and the G step),
+and, in the fast test, every term of a D step with R1 against the same step uncompiled. (That
+the compiled step equals the uncompiled one, random draws included, is
+tests/training/test_xla_equivalence.py's.) A compile takes 10 s to minutes on 2 cores, so the
+per-architecture tests are slow.
 """
 
 import time
@@ -49,7 +50,7 @@ def cross_replica_gin():
     gin.clear_config()
 
 
-def _gan(name):
+def _gan(name, jit_compile=False):
     images = name != "mlp"
     objective = GANObjective(
         penalty="wgan_gp",
@@ -68,6 +69,7 @@ def _gan(name):
         objective=objective,
         generator_options=g_options,
         discriminator_options=dict(ch=ch, normalization="spectral"),
+        jit_compile=jit_compile,
     )
 
 
@@ -95,11 +97,13 @@ def _power_iterations(sn_layer, u, steps):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", XLA_ARCHITECTURES)
 def test_xla_train_step_compiles_for_every_architecture(cross_replica_gin, name):
-    gan = _gan(name)
+    gan = _gan(name, jit_compile=True)
     resolution = resolutions(name)[0]
     shape = [BATCH, resolution, resolution, 3] if resolution else [BATCH, 2]
     images = tf.random.stateless_uniform(shape, [1, 2], -1.0, 1.0)
-    labels = tf.constant([0, 1, 2, 0]) if gan.num_classes else None
+    # An unconditional D ignores its labels.
+    labels = tf.constant([0, 1, 2, 0]) if gan.num_classes else tf.zeros([BATCH], tf.int32)
+    dataset = tf.data.Dataset.from_tensors((images, labels)).repeat()
     generator_sns = _spectral_norms(gan.generator)
     # G's kernels before its update, and its u vectors.
     expected_u = [_power_iterations(sn, sn.u.numpy(), steps=2) for sn in generator_sns]
@@ -107,13 +111,10 @@ def test_xla_train_step_compiles_for_every_architecture(cross_replica_gin, name)
     moving_means = [bn.moving_mean.numpy() for bn in generator_norms]
     discriminator_u = [sn.u.numpy() for sn in _spectral_norms(gan.discriminator)]
 
-    @tf.function(jit_compile=True)
-    def step(images, labels):
-        # The trainer's step: disc_iters D updates, one G update, the EMA update.
-        return gan._one_step(iter([(images, labels)]))
-
     began = time.perf_counter()
-    metrics = {name: value.numpy() for name, value in step(images, labels).items()}
+    # The trainer's step: disc_iters D updates, one G update, the EMA update, one XLA program.
+    metrics = gan.train(iter(dataset), tf.constant(1))
+    metrics = {name: value.numpy() for name, value in metrics.items()}
     print(f"\n{name}: XLA compile and first step {time.perf_counter() - began:.1f} s")
 
     assert {"d_loss", "g_loss", "penalty"} <= set(metrics)

@@ -8,11 +8,10 @@ import uuid
 import gin
 import pytest
 import tensorflow as tf
-from absl import flags
 
-from compare_gan_tf import main as cli
 from compare_gan_tf.commands import entry
 from compare_gan_tf.schedules.names import SHIPPED_CONFIGS
+from tests.commands.in_process import run_command
 from tests.commands.test_entry import _lines, _run
 
 with open(os.path.join(SHIPPED_CONFIGS, "gaussian_mixture_ring8.gin")) as _file:
@@ -53,17 +52,6 @@ def _read(path):
         return file.read()
 
 
-def _command(*arguments):
-    """The exit status of the compare_gan_tf command, run in this process (ram:// lives here)."""
-    flags.FLAGS(["compare_gan_tf", *arguments])
-    try:
-        return entry._guarded(cli.main, "compare_gan_tf")(["compare_gan_tf"])
-    except SystemExit as exited:
-        return exited.code
-    finally:
-        flags.FLAGS.unparse_flags()
-
-
 def test_a_gin_config_on_ram_trains_as_its_local_copy(tmp_path, empty_cwd):
     local = tmp_path / "ring8.gin"
     local.write_text(TINY_RING8)
@@ -72,7 +60,7 @@ def test_a_gin_config_on_ram_trains_as_its_local_copy(tmp_path, empty_cwd):
     for config in (str(local), remote):
         runs[config] = _ram("run")
         arguments = [f"--gin_config={config}", f"--model_dir={runs[config]}", "--schedule=train"]
-        assert _command(*arguments) == 0
+        assert run_command(*arguments) == 0
 
     local_run, remote_run = runs[str(local)], runs[remote]
     assert _read(f"{remote_run}/config.gin") == _read(f"{local_run}/config.gin")
@@ -88,7 +76,7 @@ def test_bad_syntax_on_ram_is_named_as_in_a_local_file(tmp_path, capsys):
     remote = _write(_ram("bad.gin"), BAD_SYNTAX)
     messages = {}
     for config in (str(local), remote):
-        assert _command(f"--gin_config={config}", f"--model_dir={_ram('run')}") == 1
+        assert run_command(f"--gin_config={config}", f"--model_dir={_ram('run')}") == 1
         messages[config] = capsys.readouterr().err
     assert messages[remote].startswith(f"Bad gin syntax in gin config {remote}, line 2: ")
     assert messages[remote].replace(remote, str(local)) == messages[str(local)]
@@ -96,7 +84,7 @@ def test_bad_syntax_on_ram_is_named_as_in_a_local_file(tmp_path, capsys):
 
 def test_a_missing_gin_config_on_ram_is_named(capsys):
     missing = _ram("missing.gin")
-    assert _command(f"--gin_config={missing}", f"--model_dir={_ram('run')}") == 1
+    assert run_command(f"--gin_config={missing}", f"--model_dir={_ram('run')}") == 1
     assert capsys.readouterr().err.startswith(
         f"gin config {missing!r} is neither a file nor a shipped config"
     )

@@ -9,13 +9,11 @@ import os
 import gin
 import pytest
 import tensorflow as tf
-from absl import flags
 
-from compare_gan_tf import main as cli
-from compare_gan_tf.commands import entry
 from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.schedules import run
 from compare_gan_tf.schedules.gin_check import unused_bindings
+from tests.commands.in_process import run_command
 from tests.training.tiny_run import TINY_RUN
 
 # Small enough to train one step in seconds if a binding were not refused.
@@ -65,20 +63,16 @@ def command(tmp_path):
     """Runs the command in-process with --gin_bindings; returns its exit status."""
     model_dir = tmp_path / "run"
 
-    def run_command(bindings, schedule="train"):
-        argv = ["compare_gan_tf", f"--model_dir={model_dir}", f"--schedule={schedule}"]
-        argv += [f"--gin_bindings={binding}" for binding in TINY_DEFAULT + bindings]
-        flags.FLAGS(argv)
+    def command_with(bindings, schedule="train"):
+        arguments = [f"--model_dir={model_dir}", f"--schedule={schedule}"]
+        arguments += [f"--gin_bindings={binding}" for binding in TINY_DEFAULT + bindings]
         try:
-            return entry._guarded(cli.main, "compare_gan_tf")(["compare_gan_tf"])
-        except SystemExit as exited:
-            return exited.code
+            return run_command(*arguments)
         finally:
-            flags.FLAGS.unparse_flags()
             gin.clear_config()
 
-    run_command.model_dir = model_dir
-    return run_command
+    command_with.model_dir = model_dir
+    return command_with
 
 
 @pytest.mark.parametrize("case", sorted(IGNORED))
@@ -112,11 +106,9 @@ def test_bindings_of_each_kind_reach_their_parameters_and_later_schedules(comman
     assert "GAN.disc_iters = 2" in operative
     assert "sample_images.num_images = 3" in (model_dir / "config.gin").read_text()
 
-    flags.FLAGS(["compare_gan_tf", f"--model_dir={model_dir}", "--schedule=sample"])
     try:
-        assert entry._guarded(cli.main, "compare_gan_tf")(["compare_gan_tf"]) == 0
+        assert run_command(f"--model_dir={model_dir}", "--schedule=sample") == 0
     finally:
-        flags.FLAGS.unparse_flags()
         gin.clear_config()
     assert len(list((model_dir / "generated").glob("*.png"))) == 3
 
