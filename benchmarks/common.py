@@ -127,7 +127,7 @@ def build_gan(architecture, batch_size=BATCH_SIZE, objective=None, **factory_opt
     `architecture` at RESOLUTION px, from the library's gin-free factory; `factory_options` are
     build_gan's (strategy, generator_options, discriminator_options, ...)."""
     from compare_gan_tf.objectives import GANObjective
-    from compare_gan_tf.training.factory import build_gan as build
+    from compare_gan_tf.training.experiment import build_gan as build
 
     factory_options.setdefault("resolution", RESOLUTION)
     objective = objective or GANObjective(loss="hinge")

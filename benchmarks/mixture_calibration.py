@@ -66,8 +66,8 @@ def train_and_score(bindings, steps, chunk, keep_points=()):
     import tensorflow as tf
 
     from compare_gan_tf.data.gaussian_mixtures import RING8, mode_statistics
+    from compare_gan_tf.schedules.run import configure
     from compare_gan_tf.training.experiment import Experiment
-    from compare_gan_tf.training.run import configure
 
     configure(["gaussian_mixture_ring8.gin"], bindings)
     try:

@@ -6,7 +6,7 @@
 --gin_config takes a path or the name of a config shipped in compare_gan_tf/gin_configs/. With
 no flags it runs the embedded default, digits_sndcgan.gin: it trains a class-conditional SNDCGAN
 on scikit-learn's handwritten digits at 32 px, scores each checkpoint (digits FID) and exports
-the generator as a TF-Hub module. The schedules are those of compare_gan_tf.training.run; a
+the generator as a TF-Hub module. The schedules are those of compare_gan_tf.schedules.run; a
 schedule without training reuses model_dir/config.gin unless --gin_config is given.
 
 --list_configurables prints every gin configurable of the package (the first line of its
@@ -67,8 +67,8 @@ def main(argv):
         return 0
     # Checks that need no TensorFlow come first, so a typo fails within a second or two.
     from compare_gan_tf.commands.gin_syntax import check_gin_syntax
-    from compare_gan_tf.training.config import ConfigError
-    from compare_gan_tf.training.schedules import check_schedule
+    from compare_gan_tf.errors import ConfigError
+    from compare_gan_tf.schedules.names import check_schedule
 
     try:
         schedule = check_schedule(_SCHEDULE.value)
@@ -78,8 +78,8 @@ def main(argv):
     from compare_gan_tf import console
 
     console.import_tensorflow()
-    from compare_gan_tf.training.run import closing_line
-    from compare_gan_tf.training.run import run as run_schedules
+    from compare_gan_tf.schedules.run import closing_line
+    from compare_gan_tf.schedules.run import run as run_schedules
 
     outcomes = run_schedules(
         _MODEL_DIR.value,

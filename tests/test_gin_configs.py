@@ -1,7 +1,7 @@
 """Every shipped gin config: it binds only real parameters, each reaches one, and two steps of
 it train.
 
-The configs are the files in config.SHIPPED_CONFIGS, found by glob, so new ones are tested too.
+The configs are the files in names.SHIPPED_CONFIGS, found by glob, so new ones are tested too.
 Each is trained with tiny overrides (batch 4, narrow models, summaries every step) on offline
 data: TFDS datasets come from tfds.testing.mock_data, the digits from scikit-learn. The run must
 reach its step, write its checkpoint and finite losses, and every binding of the file that the
@@ -24,13 +24,15 @@ import tensorflow_datasets as tfds
 from compare_gan_tf.architectures import registry
 from compare_gan_tf.data import dataset_info
 from compare_gan_tf.objectives.losses import LOSSES
-from compare_gan_tf.training import config, loop, run, sampling
-from compare_gan_tf.training.gin_check import unused_bindings
+from compare_gan_tf.schedules import run
 
-# scoring's import registers the extractors' gin names (digits_classifier.*, inception.*).
-from compare_gan_tf.training.scoring import Evaluator
+# eval.py's import registers the extractors' gin names (digits_classifier.*, inception.*).
+from compare_gan_tf.schedules.eval import Evaluator
+from compare_gan_tf.schedules.gin_check import unused_bindings
+from compare_gan_tf.schedules.names import DEFAULT_CONFIG, SHIPPED_CONFIGS
+from compare_gan_tf.training import loop, sampling
 
-CONFIGS = sorted(glob.glob(os.path.join(config.SHIPPED_CONFIGS, "*.gin")))
+CONFIGS = sorted(glob.glob(os.path.join(SHIPPED_CONFIGS, "*.gin")))
 COMPARE_GAN_CONFIGS = (
     "biggan_imagenet128.gin",
     "dcgan_celeba64.gin",
@@ -122,7 +124,7 @@ def mock_tfds():
 
 def test_the_default_and_compare_gan_configs_are_shipped():
     names = {os.path.basename(path) for path in CONFIGS}
-    assert config.DEFAULT_CONFIG in names
+    assert DEFAULT_CONFIG in names
     assert set(COMPARE_GAN_CONFIGS) <= names
 
 
@@ -189,7 +191,7 @@ def _train_params():
     for path in CONFIGS:
         name = os.path.basename(path)
         params.append(pytest.param(path, False, id=f"{name}-eager"))
-        marks = () if name == config.DEFAULT_CONFIG else pytest.mark.slow
+        marks = () if name == DEFAULT_CONFIG else pytest.mark.slow
         params.append(pytest.param(path, True, id=f"{name}-compiled", marks=marks))
     return params
 
@@ -261,7 +263,7 @@ def test_config_trains_what_it_says(clean_gin, mock_tfds, eagerly, tmp_path, pat
         assert np.all(np.isfinite(list(scalars[tag].values()))), (tag, scalars[tag])
 
     # The averaged generator samples the dataset's shape (images in [-1, 1]).
-    samples = sampling.sample_images(gan, BATCH_SIZE)
+    samples = sampling.fixed_samples(gan, BATCH_SIZE)
     assert samples.shape == (BATCH_SIZE, *info.shape)
     assert np.all(np.isfinite(samples))
     if info.is_image:

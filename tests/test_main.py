@@ -160,7 +160,7 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
 
 
 def test_every_schedule_name_has_a_runner():
-    from compare_gan_tf.training import run
+    from compare_gan_tf.schedules import run
 
     assert set(run.SCHEDULES) == set(run._RUNNERS)
 

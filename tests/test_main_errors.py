@@ -5,7 +5,8 @@ from absl import flags
 
 from compare_gan_tf import main as cli
 from compare_gan_tf.commands import entry
-from compare_gan_tf.training import faults, run
+from compare_gan_tf.schedules import run
+from compare_gan_tf.training import faults
 
 
 @pytest.fixture

@@ -49,3 +49,13 @@ def sample_z(shape, seed, prior="normal", truncation=None):
     # With t = inf the edge is 1, and erfinv(-1) = -inf: keep v strictly inside (-1, 1).
     v = tf.clip_by_value(v, -1.0 + 2.0**-52, 1.0 - 2.0**-52)
     return tf.cast(math.sqrt(2.0) * tf.math.erfinv(v), tf.float32)
+
+
+def seeded_z(count, z_dim, prior, seed, truncation=None):
+    """The z of a request keyed by one int32 `seed`, as a generator module's `sample(count,
+    truncation, seed)` draws it (export/hub.py) and the sample schedule (schedules/sample.py),
+    so a run and its export give the same images: `sample_z` over [-t, t] (`truncation` t; None
+    or inf: none) with the key fold_in([seed, 0], 0). `seed` and `truncation` may be tensors."""
+    key = tf.random.experimental.stateless_fold_in(tf.stack([seed, 0]), 0)
+    limit = tf.constant(math.inf) if truncation is None else tf.cast(truncation, tf.float32)
+    return sample_z([count, z_dim], key, prior, limit)

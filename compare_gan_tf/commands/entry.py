@@ -15,7 +15,7 @@ import traceback
 
 from absl import app, flags
 
-from compare_gan_tf.errors import UserError
+from compare_gan_tf.errors import Preempted, UserError
 
 USER_ERROR_STATUS = 1
 USAGE_STATUS = 2
@@ -70,22 +70,13 @@ def _guarded(main, name):
             _fail(USAGE_STATUS, _usage_line(name, error))
         except UserError as error:
             _fail(USER_ERROR_STATUS, str(error))
-        except Exception as error:
-            if not _is_preemption(error):
-                raise  # a bug: the traceback is what a report needs
+        except Preempted as preempted:
             if _DEBUG.value:
                 traceback.print_exc()
-            print(error, flush=True)
+            print(preempted, flush=True)
             sys.exit(PREEMPTED_STATUS)
 
     return guarded
-
-
-def _is_preemption(error):
-    # Only training raises Preempted, and training has imported its module; looking it up here
-    # keeps TensorFlow out of commands that fail before they train.
-    faults = sys.modules.get("compare_gan_tf.training.faults")
-    return faults is not None and isinstance(error, faults.Preempted)
 
 
 def _usage_line(name, error):

@@ -41,11 +41,11 @@ def main(argv):
     from compare_gan_tf import console
 
     console.import_tensorflow()  # without its start-up lines
+    from compare_gan_tf.export.loading import load_generator_module
     from compare_gan_tf.export.scoring import module_dataset, score_hub_module
     from compare_gan_tf.metrics.evaluator import Evaluator
     from compare_gan_tf.metrics.results import append_result
-    from compare_gan_tf.training.config import parse_gin
-    from compare_gan_tf.training.sample_files import load_generator_module
+    from compare_gan_tf.schedules.run import parse_gin
 
     parse_gin([], _GIN_BINDINGS.value)
     load_generator_module(_MODULE.value)  # a missing or wrong module: one message

@@ -8,8 +8,9 @@ import tokenize
 
 from gin import config_parser
 
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.paths import read_text
-from compare_gan_tf.training.config import ConfigError, find_config
+from compare_gan_tf.schedules.names import find_config
 
 
 class _NamesUnchecked(config_parser.ParserDelegate):

@@ -65,7 +65,8 @@ def main(argv):
     from compare_gan_tf import console
 
     console.import_tensorflow()
-    from compare_gan_tf.training import run, sample_files
+    from compare_gan_tf.export.loading import HubSampler
+    from compare_gan_tf.schedules import run, sample
 
     settings = dict(
         classes=None if _CLASSES.value is None else [int(value) for value in _CLASSES.value],
@@ -75,16 +76,20 @@ def main(argv):
         npz=_NPZ.value,
     )
     if _MODULE.value is not None:
-        sampler = sample_files.HubSampler(_MODULE.value)
-        written = sample_files.write_samples(
+        sampler = HubSampler(_MODULE.value)
+        written = sample.write_sample_files(
             sampler, _OUTPUT_DIR.value, _NUM_IMAGES.value, **settings
         )
     else:
         model_dir = _MODEL_DIR.value
         run.check_checkpoints(model_dir, ["sample"])
         run.configure(run.default_configs(model_dir, ["sample"]))
-        written = sample_files.sample_run(
-            model_dir, num_images=_NUM_IMAGES.value, output_dir=_OUTPUT_DIR.value, **settings
+        written = sample.sample_images(
+            model_dir,
+            run.build_experiment(),
+            num_images=_NUM_IMAGES.value,
+            output_dir=_OUTPUT_DIR.value,
+            **settings,
         )
     print(written.summary(), flush=True)
     return 0

@@ -35,12 +35,10 @@ import json
 import os
 import uuid
 
-import keras
 import numpy as np
 import tensorflow as tf
-import tensorflow_hub as hub
 
-from compare_gan_tf.architectures.latents import check_z_prior, sample_z
+from compare_gan_tf.architectures.latents import check_z_prior, seeded_z
 from compare_gan_tf.export.input_checks import (
     IMAGE_DTYPES,
     LABEL_DTYPES,
@@ -319,13 +317,13 @@ class _GeneratorModule(_ExportedModule):
             ),
         ]
         with tf.control_dependencies(checks):
-            key = tf.stack([seed, 0])
-        z = sample_z([batch_size, self._z_dim], _fold_in(key, 0), self._z_prior, truncation)
+            seed = tf.identity(seed)
+        z = seeded_z(batch_size, self._z_dim, self._z_prior, seed, truncation)
         if not self._num_classes:
             return dict(self._generate_matched(z, None, truncation), z=z)
         if labels is None:
             labels = tf.random.stateless_uniform(
-                [batch_size], _fold_in(key, 1), 0, self._num_classes, dtype=tf.int32
+                [batch_size], _fold_in(tf.stack([seed, 0]), 1), 0, self._num_classes, dtype=tf.int32
             )
         else:
             labels = checked_labels(labels, batch_size, self._num_classes)
@@ -463,34 +461,3 @@ def _move_into_place(saved, path):
     move_directory(path, replaced)
     move_directory(saved, path)
     tf.io.gfile.rmtree(replaced)
-
-
-@keras.saving.register_keras_serializable(package="compare_gan_tf")
-class HubGenerator(keras.layers.Layer):
-    """An exported generator as a Keras 3 layer: `layer(z, labels=None)` -> images in [0, 1].
-
-    handle: a module path or hub handle (loaded with `hub.load`). The module's weights stay
-    frozen and are not Keras weights; `get_config` stores the handle, which is reloaded.
-    """
-
-    def __init__(self, handle, **kwargs):
-        super().__init__(**kwargs)
-        self.trainable = False
-        self.handle = os.fspath(handle)
-        self.module = hub.load(self.handle)
-        self.z_dim = int(self.module.z_dim.numpy())
-        self.num_classes = int(self.module.num_classes.numpy()) or None
-        self.resolution = int(self.module.resolution.numpy())
-
-    def call(self, z, labels=None):
-        if labels is None:
-            return self.module(z)["generated"]
-        return self.module(z, tf.cast(labels, tf.int32))["generated"]
-
-    def compute_output_shape(self, z_shape, labels_shape=None):
-        return (z_shape[0], self.resolution, self.resolution, 3)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(handle=self.handle)
-        return config

@@ -1,7 +1,7 @@
 """Scores a sampler against real images: features in batches, every metric, 3 draws averaged.
 
 The evaluator knows nothing of training: it takes real image batches and a function that
-generates fake batches, both in [0, 1]. training/evaluation.py feeds it checkpoints; the same
+generates fake batches, both in [0, 1]. schedules/eval.py feeds it checkpoints; the same
 evaluator scores a hub module.
 """
 

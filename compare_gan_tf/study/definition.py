@@ -244,7 +244,8 @@ class _Checker:
 
 def _check_gin_configs(checker, names):
     # find_config needs no TensorFlow, so a typo fails before anything trains.
-    from compare_gan_tf.training.config import ConfigError, find_config
+    from compare_gan_tf.errors import ConfigError
+    from compare_gan_tf.schedules.names import find_config
 
     if not names:
         checker.fail("[study] gin_configs is empty; name at least one gin config")

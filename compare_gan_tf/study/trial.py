@@ -13,10 +13,10 @@ import keras
 import optuna
 from absl import logging
 
+from compare_gan_tf.schedules.run import run
 from compare_gan_tf.study.definition import StudyFileError
 from compare_gan_tf.study.step_cost import seconds_per_step
 from compare_gan_tf.study.trial_scores import get_scorer
-from compare_gan_tf.training.run import run
 
 SCORE_PREFIX = "score:"
 

@@ -14,8 +14,8 @@ trial counts as the worst score any trial of the study reached.
 import dataclasses
 
 from compare_gan_tf.data import MIXTURES
+from compare_gan_tf.schedules.run import score_trained
 from compare_gan_tf.study.definition import StudyFileError
-from compare_gan_tf.training.run import score_trained
 
 
 @dataclasses.dataclass(frozen=True)

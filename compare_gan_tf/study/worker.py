@@ -15,11 +15,11 @@ import warnings
 import gin
 import optuna
 
+from compare_gan_tf.errors import ConfigError
+from compare_gan_tf.schedules.run import configure
 from compare_gan_tf.study.definition import StudyFileError
 from compare_gan_tf.study.storage import open_study, retry_orphaned_trials
 from compare_gan_tf.study.trial import TrialObjective
-from compare_gan_tf.training.config import ConfigError
-from compare_gan_tf.training.run import configure
 
 TrialState = optuna.trial.TrialState
 CLAIMED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)

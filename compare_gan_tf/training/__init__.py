@@ -1,1 +1,2 @@
-"""Training: strategy selection, the GAN step, EMA, and the model_dir runner."""
+"""The trainer: the GAN and its step, the loop with its hooks, checkpoints, EMA, strategy,
+optimizers, sampling, and the Experiment that builds it all from gin."""

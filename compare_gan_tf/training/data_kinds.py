@@ -13,7 +13,7 @@ import tensorflow as tf
 from compare_gan_tf.architectures import ARCHITECTURES, POINT_ARCHITECTURES
 from compare_gan_tf.data import MIXTURES, mode_statistics
 from compare_gan_tf.export import export_discriminator, export_generator
-from compare_gan_tf.training.samples import (
+from compare_gan_tf.training.pictures import (
     image_grid,
     save_image_grid,
     save_scatter_plot,
@@ -32,7 +32,8 @@ def images_in_unit_range(images):
 
 class DataKind:
     """The base of the kinds: `name`, the `architectures` that model it, `grid_size` samples per
-    sample file, `best_score` (what picks the best checkpoint), and the dataset's `info`."""
+    picture (`save_picture`: a grid of images, a scatter plot of points), `best_score` (what
+    picks the best checkpoint), and the dataset's `info`."""
 
     def __init__(self, info):
         self.info = info
@@ -46,7 +47,8 @@ class Images(DataKind):
     grid_size = 100
     best_score = "fid"
 
-    def write_samples(self, samples, path, step):
+    def save_picture(self, samples, path, step):
+        """Writes the samples' grid, enlarged twice, as a PNG file."""
         save_image_grid(samples, path, scale=2)
 
     def summarize_samples(self, samples):
@@ -101,7 +103,8 @@ class Points(DataKind):
         super().__init__(info)
         self.mixture = MIXTURES.get(info.name)
 
-    def write_samples(self, samples, path, step):
+    def save_picture(self, samples, path, step):
+        """Writes the samples' scatter plot over the mixture's centres as a PNG file."""
         centres = None if self.mixture is None else self.mixture.centres
         save_scatter_plot(samples, path, centres, title=f"step {step}")
 

@@ -1,9 +1,9 @@
 """Fault handling in the training loop: SIGTERM (preemption), non-finite losses, lost workers.
 
 SIGTERM (a cloud preemption) or Ctrl-C (SIGINT) finishes the current loop, saves a checkpoint
-and raises Preempted; a second Ctrl-C stops at once. Under multi-worker training SIGTERM to any
-one worker stops them all at the same step. A
-non-finite loss stops the run, or with `train.on_non_finite = "rollback"` restores the last
+and raises errors.Preempted (raised by the loop); a second Ctrl-C stops at once. Under
+multi-worker training SIGTERM to any one worker stops them all at the same step. A non-finite
+loss stops the run, or with `train.on_non_finite = "rollback"` restores the last
 checkpoint and lowers both learning rates. A peer that dies or hangs raises WorkerLostError.
 """
 
@@ -19,25 +19,11 @@ import tensorflow as tf
 from absl import logging
 
 from compare_gan_tf.checks import check_choice
-from compare_gan_tf.errors import UserError
+from compare_gan_tf.errors import ConfigError, UserError
 from compare_gan_tf.training.checkpoints import restore
-from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.strategy import has_several_tasks
 
 NON_FINITE_POLICIES = ("stop", "rollback")
-
-
-class Preempted(Exception):  # noqa: N818 (a clean stop, not an error)
-    """Training stopped on SIGTERM or Ctrl-C (SIGINT) after saving the checkpoint of `step`;
-    a rerun resumes. `signal_name` names the signal that stopped it."""
-
-    def __init__(self, step, model_dir, signal_name="SIGTERM"):
-        super().__init__(
-            f"Preempted ({signal_name}) at step {step}: saved checkpoint ckpt-{step} in "
-            f"{model_dir}. Rerun the same command to resume from it."
-        )
-        self.step = step
-        self.signal_name = signal_name
 
 
 class NonFiniteError(UserError, FloatingPointError):

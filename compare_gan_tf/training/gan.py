@@ -10,10 +10,10 @@ import gin
 import tensorflow as tf
 
 from compare_gan_tf.architectures.latents import check_z_prior, sample_z
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.layers import SpectralNormalization
 from compare_gan_tf.layers.normalization import batch_norm_layers
 from compare_gan_tf.objectives import seeds
-from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.ema import GeneratorAverage
 from compare_gan_tf.training.optimizers import adam
 

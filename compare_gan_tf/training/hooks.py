@@ -24,7 +24,7 @@ from compare_gan_tf.training.monitor import (
     singular_value_names,
     top_singular_value_summaries,
 )
-from compare_gan_tf.training.sampling import write_samples
+from compare_gan_tf.training.sampling import write_sample_grid
 
 # Metrics that are not loss terms, and their TensorBoard group.
 SUMMARY_GROUPS = {"d_real": "logits", "d_fake": "logits", "r_t": "logits", "ada_p": "augmentation"}
@@ -142,7 +142,7 @@ class Samples:
         kind = run.experiment.kind
         # OSError only: the PNG writes raise it; an OpError here is sampling's, not disk's.
         with writing_to(run.model_dir, errors=OSError):
-            path, samples = write_samples(
+            path, samples = write_sample_grid(
                 run.experiment.gan, kind, run.model_dir, run.step, write_files=run.chief
             )
         with run.writer.as_default(step=run.step):

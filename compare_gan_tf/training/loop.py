@@ -15,8 +15,8 @@ import gin
 import tensorflow as tf
 import tqdm
 
+from compare_gan_tf.errors import ConfigError, Preempted
 from compare_gan_tf.training import checkpoints, faults
-from compare_gan_tf.training.config import ConfigError
 from compare_gan_tf.training.experiment import Experiment
 from compare_gan_tf.training.hooks import RunState, Samples, Summaries, call_hooks
 from compare_gan_tf.training.lock import training_lock
@@ -95,7 +95,7 @@ def train(model_dir, experiment=None, hooks=(), **settings):
     `settings` override gin's `train.*` (see TrainSettings). `hooks` run after the built-in
     summaries and samples (see hooks.py); `experiment` defaults to one built from gin.
     SIGTERM (to any worker of a cluster) or Ctrl-C saves a checkpoint after the current loop and
-    raises faults.Preempted. model_dir's training lock (lock.py) is held throughout.
+    raises errors.Preempted. model_dir's training lock (lock.py) is held throughout.
     """
     settings = TrainSettings(**settings)
     with training_lock(model_dir):
@@ -173,5 +173,5 @@ def _train(model_dir, experiment, hooks, settings):
             if stop:
                 if not saved:
                     checkpoints.save(manager, model_dir, run.step)
-                raise faults.Preempted(run.step, model_dir, stop_requested.signal_name or "SIGTERM")
+                raise Preempted(run.step, model_dir, stop_requested.signal_name or "SIGTERM")
     return experiment

@@ -26,7 +26,7 @@ import keras
 import tensorflow as tf
 
 from compare_gan_tf.checks import check_choice
-from compare_gan_tf.training.config import ConfigError
+from compare_gan_tf.errors import ConfigError
 
 DECAYS = ("linear", "cosine")
 

@@ -1,4 +1,4 @@
-"""Sampling the EMA generator: standing BN statistics from fixed latents, samples, sample files.
+"""Sampling the EMA generator: standing BN statistics from fixed latents, samples, sample grids.
 
 Both run as one compiled program each under the GAN's strategy: every replica draws its slice
 of the latents (as in training), and G's cross-replica batch norms see the whole batch.
@@ -130,8 +130,9 @@ def prepare_sampling(gan, seed=SAMPLE_SEED, standing_batches=STANDING_BATCHES, t
         _programs(gan).standing(tf.constant(seed, tf.int64), standing_batches, truncation)
 
 
-def sample_images(gan, count, seed=SAMPLE_SEED):
-    """`count` outputs of the EMA generator after recomputing its BN statistics, in one program.
+def fixed_samples(gan, count, seed=SAMPLE_SEED):
+    """`count` outputs of the EMA generator from fixed latents, after recomputing its BN
+    statistics, in one program.
 
     The same seed gives the same z and labels at every step, so grids show progress.
     """
@@ -146,18 +147,19 @@ def generate(gan, z, labels=None):
     return _programs(gan).generate(z, labels)
 
 
-def write_samples(gan, kind, model_dir, step, write_files=True):
-    """Draws `kind.grid_size` samples; writes samples/step_<N>.png (N: `step`, the G steps
-    trained) and samples/latest.png when `write_files`. Returns (that path or None, the samples).
+def write_sample_grid(gan, kind, model_dir, step, write_files=True):
+    """Draws `kind.grid_size` fixed samples; writes their picture (a grid of images, a scatter
+    plot of points) to samples/step_<N>.png (N: `step`, the G steps trained) and
+    samples/latest.png when `write_files`. Returns (that path or None, the samples).
 
     Every task samples (so all keep the same EMA statistics); only the chief writes files.
     """
-    samples = sample_images(gan, kind.grid_size)
+    samples = fixed_samples(gan, kind.grid_size)
     if not write_files:
         return None, samples
     directory = os.path.join(model_dir, "samples")
     tf.io.gfile.makedirs(directory)
     path = os.path.join(directory, f"step_{step:07d}.png")
     for target in (path, os.path.join(directory, "latest.png")):
-        kind.write_samples(samples, target, step)
+        kind.save_picture(samples, target, step)
     return path, samples

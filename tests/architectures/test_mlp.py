@@ -23,7 +23,7 @@ from compare_gan_tf.layers import (
     SpectralNormalization,
 )
 from compare_gan_tf.objectives import GANObjective
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.training.experiment import build_gan
 
 NUM_CLASSES = RING8.num_modes
 D_NORMALIZATIONS = ("none", "batch", "layer", "spectral", "bssn")

@@ -25,7 +25,7 @@ from compare_gan_tf.layers import ConditionalBatchNorm, SpectralNormalization
 from compare_gan_tf.layers.normalization import batch_norm_layers
 from compare_gan_tf.layers.spectral_norm import fan_in_matrix
 from compare_gan_tf.objectives import GANObjective
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.training.experiment import build_gan
 
 XLA_ARCHITECTURES = (
     "dcgan",

@@ -9,8 +9,7 @@ import pytest
 from absl import app, flags
 
 from compare_gan_tf.commands import entry
-from compare_gan_tf.errors import UserError
-from compare_gan_tf.training import faults
+from compare_gan_tf.errors import Preempted, UserError
 from tests.test_main import _env
 
 COMMANDS = {
@@ -129,7 +128,7 @@ def _exit_of(main, capsys):
 
 def test_preempted_prints_its_message_and_exits_75(parsed_flags, capsys):
     def preempted(argv):
-        raise faults.Preempted(7, "runs/x")
+        raise Preempted(7, "runs/x")
 
     status, output = _exit_of(preempted, capsys)
     assert status == entry.PREEMPTED_STATUS == 75

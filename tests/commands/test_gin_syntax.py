@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from compare_gan_tf.commands import entry
-from compare_gan_tf.training.config import SHIPPED_CONFIGS
+from compare_gan_tf.schedules.names import SHIPPED_CONFIGS
 from tests.commands.in_process import run_command
 from tests.commands.test_entry import _lines, _run
 

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from compare_gan_tf.commands import configurables
-from compare_gan_tf.training import best, loop, sample_files
+from compare_gan_tf.schedules import best, sample
+from compare_gan_tf.training import loop
 from tests.test_main import _env
 
 
@@ -33,9 +34,9 @@ def test_the_listing_gives_each_parameter_with_its_default(capsys):
 
 def test_the_summary_is_the_first_paragraph_of_the_docstring(capsys):
     listing = _listing(capsys)
-    first = inspect.getdoc(sample_files.sample_run).split("\n\n")[0]
+    first = inspect.getdoc(sample.sample_images).split("\n\n")[0]
     assert (
-        f"sample_images  (compare_gan_tf.training.sample_files)\n    {' '.join(first.split())}\n"
+        f"sample_images  (compare_gan_tf.schedules.sample)\n    {' '.join(first.split())}\n"
         in listing
     )
     assert inspect.getdoc(best.keep_if_best).splitlines()[0] in listing

@@ -13,8 +13,10 @@ import tensorflow as tf
 from PIL import Image
 from scipy import stats
 
+from compare_gan_tf.export.loading import HubSampler, ModuleError, load_generator_module
 from compare_gan_tf.pretrained import DIGITS_GENERATOR
-from compare_gan_tf.training import checkpoints, run, sample_files
+from compare_gan_tf.schedules import run, sample
+from compare_gan_tf.training import checkpoints
 from tests.test_main import TINY_BINDINGS, _env
 
 NUM_CLASSES = 10  # the digits
@@ -32,7 +34,7 @@ def tiny_run(tmp_path_factory):
 @pytest.fixture
 def run_sampler(tiny_run):
     run.configure(run.default_configs(tiny_run, ["sample"]))
-    yield sample_files.RunSampler(tiny_run)
+    yield sample.RunSampler(tiny_run)
     gin.clear_config()
 
 
@@ -77,14 +79,14 @@ def test_the_sample_schedule_writes_into_model_dir(tiny_run):
     outcomes = run.run(
         tiny_run, None, ["sample_images.num_images = 12", "sample_images.seed = 3"], ["sample"]
     )
-    folder = os.path.join(tiny_run, sample_files.OUTPUT_DIR)
+    folder = os.path.join(tiny_run, sample.OUTPUT_DIR)
     assert _pngs(folder) == [f"{i:06d}_class{i % NUM_CLASSES}.png" for i in range(12)]
     assert outcomes[0].summary.startswith("Wrote 12 samples of step 2 (newest: ")
 
 
 def test_labels_in_names_are_the_labels_the_generator_was_given(run_sampler, tmp_path):
     """Images of one file name's class are what G makes for that class and z."""
-    written = sample_files.write_samples(
+    written = sample.write_sample_files(
         run_sampler, tmp_path, 4, classes=[6, 1], seed=5, npz=str(tmp_path / "a.npz")
     )
     with np.load(tmp_path / "a.npz") as arrays:
@@ -100,7 +102,7 @@ def test_labels_in_names_are_the_labels_the_generator_was_given(run_sampler, tmp
 
 def test_the_same_seed_writes_identical_files_and_another_seed_does_not(run_sampler, tmp_path):
     def files(folder, seed):
-        written = sample_files.write_samples(run_sampler, folder, 5, seed=seed, batch_size=2)
+        written = sample.write_sample_files(run_sampler, folder, 5, seed=seed, batch_size=2)
         return [open(path, "rb").read() for path in written.paths]
 
     first, again, other = (
@@ -114,7 +116,7 @@ def test_the_same_seed_writes_identical_files_and_another_seed_does_not(run_samp
 
 def test_files_go_through_tensorflows_filesystems(run_sampler):
     """ram:// stands for gs:// and the other filesystems TensorFlow opens."""
-    written = sample_files.write_samples(run_sampler, "ram://sampled", 3, npz="ram://all.npz")
+    written = sample.write_sample_files(run_sampler, "ram://sampled", 3, npz="ram://all.npz")
     assert sorted(tf.io.gfile.listdir("ram://sampled")) == [
         "000000_class0.png",
         "000001_class1.png",
@@ -129,7 +131,7 @@ def test_files_go_through_tensorflows_filesystems(run_sampler):
 def test_truncated_z_lies_within_the_threshold_and_follows_the_truncated_normal(
     truncation, run_sampler
 ):
-    _, z = run_sampler.draw(4000, truncation, sample_files.batch_seed(0, 0), np.zeros(4000, int))
+    _, z = run_sampler.draw(4000, truncation, sample.batch_seed(0, 0), np.zeros(4000, int))
     assert np.abs(z).max() <= truncation
     reference = stats.truncnorm(-truncation, truncation)
     # 32,000 draws: the standard error of the std is about 0.4% of it.
@@ -138,10 +140,10 @@ def test_truncated_z_lies_within_the_threshold_and_follows_the_truncated_normal(
 
 
 def test_a_run_and_its_hub_module_give_the_same_images(tiny_run, run_sampler):
-    hub_sampler = sample_files.HubSampler(os.path.join(tiny_run, "hub", "generator"))
+    hub_sampler = HubSampler(os.path.join(tiny_run, "hub", "generator"))
     labels = np.arange(6) % NUM_CLASSES
     for truncation in (None, 1.0):  # 1.0 is one of the module's tabulated thresholds
-        seed = sample_files.batch_seed(4, 0)
+        seed = sample.batch_seed(4, 0)
         from_run, z_run = run_sampler.draw(6, truncation, seed, labels)
         from_hub, z_hub = hub_sampler.draw(6, truncation, seed, labels)
         np.testing.assert_array_equal(z_run, z_hub)
@@ -160,22 +162,22 @@ def test_the_command_samples_a_hub_module(tiny_run, tmp_path):
 
 @pytest.mark.parametrize("truncation", [0, -1.0, float("nan"), float("inf"), "1"])
 def test_truncation_must_be_a_finite_positive_number(truncation):
-    with pytest.raises(sample_files.SampleError, match="truncation must be a"):
-        sample_files.check_truncation(truncation)
+    with pytest.raises(sample.SampleError, match="truncation must be a"):
+        sample.check_truncation(truncation)
 
 
 def test_classes_outside_the_generator_are_refused():
-    with pytest.raises(sample_files.SampleError, match=r"class ids in \[0, 10\), got \[3, 10\]"):
-        sample_files.class_labels(4, 10, [3, 10])
-    with pytest.raises(sample_files.SampleError, match="unconditional, so it takes no classes"):
-        sample_files.class_labels(4, 0, [1])
-    assert sample_files.class_labels(5, 0) is None
-    assert sample_files.class_labels(5, 3).tolist() == [0, 1, 2, 0, 1]
+    with pytest.raises(sample.SampleError, match=r"class ids in \[0, 10\), got \[3, 10\]"):
+        sample.class_labels(4, 10, [3, 10])
+    with pytest.raises(sample.SampleError, match="unconditional, so it takes no classes"):
+        sample.class_labels(4, 0, [1])
+    assert sample.class_labels(5, 0) is None
+    assert sample.class_labels(5, 3).tolist() == [0, 1, 2, 0, 1]
 
 
 def test_unconditional_names_carry_only_the_index():
-    assert sample_files.file_name(17, None, 6) == "000017.png"
-    assert sample_files.file_name(17, 3, 7) == "0000017_class3.png"
+    assert sample.file_name(17, None, 6) == "000017.png"
+    assert sample.file_name(17, 3, 7) == "0000017_class3.png"
 
 
 def test_a_model_dir_without_checkpoints_has_nothing_to_sample(tmp_path):
@@ -186,14 +188,14 @@ def test_a_model_dir_without_checkpoints_has_nothing_to_sample(tmp_path):
 
 
 def test_a_folder_without_a_module_is_named(tmp_path):
-    with pytest.raises(sample_files.ModuleError, match=f"{tmp_path} holds no hub module"):
-        sample_files.HubSampler(tmp_path)
+    with pytest.raises(ModuleError, match=f"{tmp_path} holds no hub module"):
+        HubSampler(tmp_path)
 
 
 def test_a_module_on_ram_gives_the_images_of_its_local_copy(copy_to_ram):
-    labels, seed = np.arange(4) % NUM_CLASSES, sample_files.batch_seed(4, 0)
-    local = sample_files.HubSampler(DIGITS_GENERATOR)
-    remote = sample_files.HubSampler(copy_to_ram(DIGITS_GENERATOR))
+    labels, seed = np.arange(4) % NUM_CLASSES, sample.batch_seed(4, 0)
+    local = HubSampler(DIGITS_GENERATOR)
+    remote = HubSampler(copy_to_ram(DIGITS_GENERATOR))
     local_images, local_z = local.draw(4, 1.0, seed, labels)
     remote_images, remote_z = remote.draw(4, 1.0, seed, labels)
     np.testing.assert_array_equal(remote_z, local_z)
@@ -204,14 +206,14 @@ def test_a_module_on_ram_gives_the_images_of_its_local_copy(copy_to_ram):
 def test_a_ram_folder_without_a_module_is_named():
     empty = f"ram://{uuid.uuid4().hex}/hub/generator"
     tf.io.gfile.makedirs(empty)
-    with pytest.raises(sample_files.ModuleError, match=f"{empty} holds no hub module"):
-        sample_files.HubSampler(empty)
+    with pytest.raises(ModuleError, match=f"{empty} holds no hub module"):
+        HubSampler(empty)
 
 
 def test_a_discriminator_module_is_not_taken_for_a_generator(tiny_run):
     path = os.path.join(tiny_run, "hub", "discriminator")
-    with pytest.raises(sample_files.ModuleError, match="is not a generator module"):
-        sample_files.load_generator_module(path)
+    with pytest.raises(ModuleError, match="is not a generator module"):
+        load_generator_module(path)
 
 
 @pytest.mark.slow  # a second training run (about 35 s on 2 busy cores)
@@ -225,11 +227,11 @@ def test_a_generator_of_points_writes_them_to_the_npz_only(tmp_path):
     ]
     run.run(model_dir, ["gaussian_mixture_ring8.gin"], bindings, ["train"])
     try:
-        sampler = sample_files.RunSampler(model_dir)
-        with pytest.raises(sample_files.SampleError, match="makes points, not images"):
-            sample_files.write_samples(sampler, tmp_path / "png", 5)
+        sampler = sample.RunSampler(model_dir)
+        with pytest.raises(sample.SampleError, match="makes points, not images"):
+            sample.write_sample_files(sampler, tmp_path / "png", 5)
         npz = str(tmp_path / "points.npz")
-        written = sample_files.write_samples(sampler, tmp_path / "png", 5, truncation=0.5, npz=npz)
+        written = sample.write_sample_files(sampler, tmp_path / "png", 5, truncation=0.5, npz=npz)
     finally:
         gin.clear_config()
     with np.load(npz) as arrays:

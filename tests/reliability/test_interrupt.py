@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from compare_gan_tf.errors import Preempted
 from compare_gan_tf.main import PREEMPTED_STATUS
 from compare_gan_tf.training import faults, loop
 from compare_gan_tf.training.experiment import Experiment
@@ -29,7 +30,7 @@ def test_sigint_saves_the_current_step_and_restores_the_handler(tiny_config, tmp
 
     experiment.gan.train = train_then_sigint_at_step_3
     before = signal.getsignal(signal.SIGINT)
-    with pytest.raises(faults.Preempted, match=r"^Preempted \(SIGINT\) at step 3: saved") as raised:
+    with pytest.raises(Preempted, match=r"^Preempted \(SIGINT\) at step 3: saved") as raised:
         loop.train(
             str(tmp_path), training_steps=100, save_checkpoints_steps=2, experiment=experiment
         )

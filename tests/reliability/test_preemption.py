@@ -9,8 +9,9 @@ import time
 import pytest
 import tensorflow as tf
 
+from compare_gan_tf.errors import Preempted
 from compare_gan_tf.main import PREEMPTED_STATUS
-from compare_gan_tf.training import faults, loop
+from compare_gan_tf.training import loop
 from compare_gan_tf.training.experiment import Experiment
 from tests.test_main import _command, _env
 
@@ -32,7 +33,7 @@ def test_sigterm_saves_the_current_step_and_restores_the_handler(tiny_config, tm
 
     experiment.gan.train = train_then_sigterm_at_step_3
     before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(faults.Preempted, match=r"at step 3: saved checkpoint ckpt-3 in .*Rerun"):
+    with pytest.raises(Preempted, match=r"at step 3: saved checkpoint ckpt-3 in .*Rerun"):
         loop.train(
             str(tmp_path), training_steps=100, save_checkpoints_steps=2, experiment=experiment
         )

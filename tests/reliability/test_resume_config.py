@@ -6,8 +6,8 @@ import subprocess
 import gin
 import pytest
 
-from compare_gan_tf.training import run
-from compare_gan_tf.training.resume_check import (
+from compare_gan_tf.schedules import run
+from compare_gan_tf.schedules.resume_check import (
     ResumeMismatchError,
     check_resumable,
     differences,

@@ -4,10 +4,9 @@ replicas; each mistake is a ConfigError (a UserError) naming the binding."""
 import gin
 import pytest
 
-from compare_gan_tf.errors import UserError
+from compare_gan_tf.errors import ConfigError, UserError
 from compare_gan_tf.training import loop
-from compare_gan_tf.training.config import ConfigError
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.training.experiment import build_gan
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from compare_gan_tf.architectures import build_generator
 from compare_gan_tf.errors import UserError
 from compare_gan_tf.export import export_generator
 from compare_gan_tf.files import WriteError, WritePermissionError, write_atomically
-from compare_gan_tf.training import scoring
+from compare_gan_tf.schedules.eval import CheckpointScorer
 from tests.reliability.test_bad_config import _snapshot
 
 FULL = OSError(errno.ENOSPC, "No space left on device")
@@ -47,7 +47,7 @@ def test_a_full_disk_while_writing_a_score_row_keeps_the_scores_in_the_message(
     _fill_the_disk(monkeypatch)
     scores = {"fid": 12.3456789, "inception_score": 2.5}
     with pytest.raises(WriteError) as raised:
-        scoring.CheckpointScorer.write_row(_scorer(tmp_path), 2, str(tmp_path / "ckpt-2"), scores)
+        CheckpointScorer.write_row(_scorer(tmp_path), 2, str(tmp_path / "ckpt-2"), scores)
     assert str(raised.value) == (
         f"Cannot write {results}: No space left on device. The scores of step 2, not saved: "
         f"fid 12.3457, inception_score 2.5. Rows already in {results} are kept; free space or "
@@ -63,7 +63,7 @@ def test_an_unwritable_eval_folder_is_named(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tf.io.gfile, "rename", refuse)
     with pytest.raises(WritePermissionError) as raised:
-        scoring.CheckpointScorer.write_row(_scorer(tmp_path), 3, "ckpt-3", {"fid": 1.0})
+        CheckpointScorer.write_row(_scorer(tmp_path), 3, "ckpt-3", {"fid": 1.0})
     assert str(raised.value).startswith(
         f"Cannot write {tmp_path}/eval/results.jsonl: permission denied. The scores of step 3, "
         "not saved: fid 1."

@@ -12,7 +12,7 @@ the train step (sleeping in Python, alive, its heartbeats going on) once it reac
 
 Each worker seeds its own random state differently (from its task index), so equal weights
 after training also show that the strategy broadcast worker 0's initial values. A preempted run
-(SIGTERM) prints faults.Preempted's message and exits with the CLI's status for it.
+(SIGTERM) prints Preempted's message and exits with the CLI's status for it.
 """
 
 import json
@@ -27,8 +27,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from tiny_run import TINY_RUN  # noqa: E402  (run as a script: its folder is on sys.path)
 
+from compare_gan_tf.errors import Preempted  # noqa: E402
 from compare_gan_tf.main import PREEMPTED_STATUS  # noqa: E402
-from compare_gan_tf.training import faults, loop  # noqa: E402
+from compare_gan_tf.training import loop  # noqa: E402
 from compare_gan_tf.training.experiment import Experiment  # noqa: E402
 
 CONFIG = (
@@ -79,7 +80,7 @@ def main(model_dir, output, steps=3):
     initial = variables(experiment.gan)
     try:
         loop.train(model_dir, training_steps=steps, experiment=experiment)
-    except faults.Preempted as preempted:
+    except Preempted as preempted:
         print(preempted, file=sys.stderr, flush=True)
         sys.exit(PREEMPTED_STATUS)
     final = variables(experiment.gan)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.objectives import GANObjective
-from compare_gan_tf.training.config import ConfigError
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.training.experiment import build_gan
 
 BATCH = 16
 # float32 sums of 4 partial gradients differ from one sum in the last bits.

@@ -9,7 +9,7 @@ import tensorflow as tf
 from compare_gan_tf.objectives import GANObjective
 from compare_gan_tf.objectives.losses import LOSSES
 from compare_gan_tf.objectives.penalties import PENALTIES
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.training.experiment import build_gan
 
 D_NORMALIZATIONS = ("none", "batch", "layer", "spectral", "bssn")
 COMBINATIONS = list(itertools.product(sorted(LOSSES), PENALTIES, D_NORMALIZATIONS))

@@ -16,7 +16,7 @@ import tensorflow as tf
 from tensorflow.python.distribute import values
 from tensorflow.python.ops import resource_variable_ops
 
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.training.experiment import build_gan
 
 BATCH = 8
 _ASSIGNMENTS = ("assign", "assign_add", "assign_sub")

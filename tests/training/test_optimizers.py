@@ -12,8 +12,8 @@ import tensorflow as tf
 from absl import flags
 
 from compare_gan_tf import main as cli
-from compare_gan_tf.training.config import ConfigError
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.errors import ConfigError
+from compare_gan_tf.training.experiment import build_gan
 from compare_gan_tf.training.optimizers import WarmupDecay, count_in_g_steps, optimizer
 from tests.test_main import TINY_BINDINGS
 

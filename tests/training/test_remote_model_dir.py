@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from compare_gan_tf.training.run import run
+from compare_gan_tf.schedules.run import run
 
 TINY_BINDINGS = [
     "Experiment.architecture = 'dcgan'",

@@ -8,7 +8,7 @@ from PIL import Image
 
 from compare_gan_tf.layers import SpectralNormalization
 from compare_gan_tf.training.monitor import singular_value_layout, top_singular_value_summaries
-from compare_gan_tf.training.samples import image_grid, save_image_grid, to_uint8
+from compare_gan_tf.training.pictures import image_grid, save_image_grid, to_uint8
 
 
 def test_uint8_conversion_maps_the_model_range_onto_0_255():

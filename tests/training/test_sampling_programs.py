@@ -7,12 +7,12 @@ import tensorflow as tf
 from compare_gan_tf.layers.normalization import batch_norm_layers
 from compare_gan_tf.objectives import GANObjective
 from compare_gan_tf.training.ema import standing_statistics
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.training.experiment import build_gan
 from compare_gan_tf.training.sampling import (
     SAMPLE_SEED,
     STANDING_BATCHES,
+    fixed_samples,
     prepare_sampling,
-    sample_images,
 )
 
 BATCH = 8
@@ -58,7 +58,7 @@ def test_four_replicas_sample_like_one_device(mirrored_strategy):
     for expected, got in zip(reference, _statistics(distributed)):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
     # 10 samples over 4 replicas: the programs pad to 12 and keep the first 10.
-    one, four = sample_images(single, 10), sample_images(distributed, 10)
+    one, four = fixed_samples(single, 10), fixed_samples(distributed, 10)
     assert one.shape == four.shape == (10, 32, 32, 1)
     np.testing.assert_allclose(four, one, atol=1e-5)
     assert np.std(one) > 1e-3  # not a constant image

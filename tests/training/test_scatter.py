@@ -8,7 +8,7 @@ import tensorflow as tf
 from PIL import Image
 
 from compare_gan_tf.data.gaussian_mixtures import GRID25, RING8
-from compare_gan_tf.training.samples import SCATTER_AXES, save_scatter_plot
+from compare_gan_tf.training.pictures import SCATTER_AXES, save_scatter_plot
 
 SIZE = 200
 

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from compare_gan_tf.objectives import GANObjective
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.training.experiment import build_gan
 
 BATCH = 8
 

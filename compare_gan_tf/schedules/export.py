@@ -1,4 +1,4 @@
-"""Publishes a run: its best (or newest) checkpoint as hub modules in model_dir/hub.
+"""The export schedule: a run's best (or newest) checkpoint as hub modules in model_dir/hub.
 
 The generator is the EMA generator with standing BN statistics (what samples and scores use);
 the metadata carries the dataset, step, operative gin config and the checkpoint's scores. The
@@ -14,10 +14,10 @@ from absl import logging
 
 from compare_gan_tf.checks import check_choice
 from compare_gan_tf.metrics.results import read_results
-from compare_gan_tf.training.best import best_record
+from compare_gan_tf.schedules.best import best_record
+from compare_gan_tf.schedules.eval import results_path
 from compare_gan_tf.training.checkpoints import newest_checkpoint, restore_for_sampling
 from compare_gan_tf.training.experiment import Experiment
-from compare_gan_tf.training.scoring import results_path
 
 CHOICES = ("best", "newest")
 
@@ -59,7 +59,8 @@ def export_checkpoint(model_dir, experiment=None, checkpoint="best"):
     """Exports a checkpoint to model_dir/hub; returns the generator module's path.
 
     `checkpoint`: "best" (the best-scoring one, see best.py; the newest when none is scored) or
-    "newest". The metadata names the step and why it was chosen.
+    "newest". The metadata names the step and why it was chosen. A call from outside a run may
+    leave the Experiment None, to build it from gin.
     """
     path, why = chosen_checkpoint(model_dir, checkpoint)
     experiment = experiment or Experiment()

@@ -1,12 +1,14 @@
-"""N samples of a generator as PNG files in a folder (and optionally one .npz of them all).
+"""The sample schedule: N samples of a generator as PNG files in a folder (and optionally one
+.npz of them all), also behind compare_gan_tf-sample (commands/sample.py).
 
-    sampler = RunSampler("runs/digits")            # or HubSampler("runs/digits/hub/generator")
-    written = write_samples(sampler, "runs/digits/generated", 1000, truncation=1.0, seed=0)
+    sampler = RunSampler("runs/digits")  # or export.loading.HubSampler("runs/digits/hub/generator")
+    written = write_sample_files(sampler, "runs/digits/generated", 1000, truncation=1.0, seed=0)
 
 A run's sampler is its EMA generator at the best checkpoint (model_dir/best, see best.py), else
-the newest, with standing BN statistics recomputed for the truncation. A hub module's is its
-`sample` signature, whose statistics are those tabulated for the nearest threshold at or above
-it. Both draw z the way `sample` does from a seed, so a run and its export give the same images.
+the newest, with standing BN statistics recomputed for the truncation. A hub module's
+(export/loading.py) is its `sample` signature, whose statistics are those tabulated for the
+nearest threshold at or above it. Both draw z the way `sample` does from a seed
+(architectures/latents.py's `seeded_z`), so a run and its export give the same images.
 Files are named by index and class (`000017_class3.png`; unconditional: `000017.png`); labels go
 round-robin over all classes, or over the given ones. The same seed and batch size give the
 same files. Everything is written through tf.io.gfile, so any TensorFlow filesystem works.
@@ -20,17 +22,15 @@ import os
 import gin
 import numpy as np
 import tensorflow as tf
-import tensorflow_hub as hub
 import tqdm
 from PIL import Image
 
-from compare_gan_tf.architectures.latents import sample_z
+from compare_gan_tf.architectures.latents import seeded_z
 from compare_gan_tf.errors import UserError
 from compare_gan_tf.files import write_atomically
-from compare_gan_tf.paths import is_url
+from compare_gan_tf.schedules.export import chosen_checkpoint
 from compare_gan_tf.training.checkpoints import restore_for_sampling
 from compare_gan_tf.training.experiment import Experiment
-from compare_gan_tf.training.publishing import chosen_checkpoint
 from compare_gan_tf.training.sampling import prepare_sampling
 
 OUTPUT_DIR = "generated"
@@ -38,10 +38,6 @@ OUTPUT_DIR = "generated"
 
 class SampleError(UserError, ValueError):
     """A sampling request the generator cannot serve; the message names the setting and fix."""
-
-
-class ModuleError(UserError, ValueError):
-    """A path or handle that holds no generator module."""
 
 
 class SampleWriteError(UserError, OSError):
@@ -87,14 +83,6 @@ def batch_seed(seed, index):
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0] >> 1)
 
 
-def hub_sample_z(count, z_dim, z_prior, truncation, seed):
-    """The z that a hub generator's `sample(count, truncation, seed)` draws (see export/hub.py):
-    the prior over [-t, t] (t = inf for none), keyed by [seed, 0] folded with 0."""
-    key = tf.random.experimental.stateless_fold_in(tf.constant([seed, 0], tf.int32), 0)
-    limit = tf.constant(math.inf if truncation is None else truncation, tf.float32)
-    return sample_z([count, z_dim], key, z_prior, limit)
-
-
 class RunSampler:
     """The EMA generator of model_dir's best checkpoint (the newest when none is scored), built
     from gin (the run's config.gin) unless an Experiment is given."""
@@ -113,60 +101,16 @@ class RunSampler:
         if truncation != self._statistics_for:
             prepare_sampling(self._gan, truncation=truncation)
             self._statistics_for = truncation
-        z = hub_sample_z(count, self._gan.z_dim, self._gan.z_prior, truncation, seed)
+        z = seeded_z(count, self._gan.z_dim, self._gan.z_prior, seed, truncation)
         outputs = self._gan.ema.average(z, labels, training=False).numpy()
         if not self.points:
             outputs = np.clip((outputs + 1.0) / 2.0, 0.0, 1.0)
         return outputs, z.numpy()
 
 
-def load_generator_module(handle):
-    """hub.load(handle) after checking that a path (local, gs://, ram://...) holds a generator
-    module; ModuleError naming the path otherwise (http(s) handles are hub's to resolve)."""
-    handle = os.fspath(handle)
-    if not is_url(handle) and not tf.saved_model.contains_saved_model(handle):
-        raise ModuleError(
-            f"{handle} holds no hub module (no saved_model.pb); pass the generator's folder, "
-            "e.g. MODEL_DIR/hub/generator."
-        )
-    module = hub.load(handle)
-    if not hasattr(module, "sample"):
-        raise ModuleError(
-            f"{handle} is not a generator module (it has no `sample`); pass "
-            "MODEL_DIR/hub/generator, not the discriminator."
-        )
-    return module
-
-
-class HubSampler:
-    """A generator module exported by this package (a path or hub handle)."""
-
-    def __init__(self, handle):
-        self._module = load_generator_module(handle)
-        self.num_classes = int(self._module.num_classes.numpy())
-        self.points = int(self._module.resolution.numpy()) == 0
-        self.step = int(self._module.step.numpy())
-        self._channels = int(self._module.channels.numpy())
-        self.why = f"the module {os.fspath(handle)}"
-
-    def draw(self, count, truncation, seed, labels):
-        inputs = [
-            tf.constant(count, tf.int32),
-            tf.constant(math.inf if truncation is None else truncation, tf.float32),
-            tf.constant(seed, tf.int32),
-        ]
-        if self.num_classes:
-            inputs.append(tf.constant(labels, tf.int32))
-        outputs = self._module.sample(*inputs)
-        generated = outputs["generated"].numpy()
-        if not self.points and self._channels == 1:
-            generated = generated[..., :1]  # modules tile grayscale to RGB; keep the model's own
-        return generated, outputs["z"].numpy()
-
-
 @dataclasses.dataclass
 class Written:
-    """What `write_samples` wrote: `count` samples as PNG `paths` in `folder` (None for points)
+    """What `write_sample_files` wrote: `count` samples as PNG `paths` in `folder` (None for points)
     and in the .npz `npz` (None if not asked for), drawn by `sampler`."""
 
     count: int
@@ -211,7 +155,7 @@ def _write(path, data):
         ) from error
 
 
-def write_samples(
+def write_sample_files(
     sampler,
     folder,
     num_images,
@@ -287,8 +231,8 @@ def _write_npz(path, points, outputs, latents, labels):
     _write(path, buffer.getvalue())
 
 
-@gin.configurable("sample_images", denylist=["model_dir", "experiment"])
-def sample_run(
+@gin.configurable(denylist=["model_dir", "experiment"])
+def sample_images(
     model_dir,
     experiment=None,
     num_images=100,
@@ -300,9 +244,9 @@ def sample_run(
     npz=None,
 ):
     """Writes `num_images` samples of a run's best (else newest) checkpoint as PNG files in
-    `output_dir` (None: model_dir/generated); the other settings are those of write_samples."""
+    `output_dir` (None: model_dir/generated); the other settings are those of write_sample_files."""
     folder = output_dir or os.path.join(model_dir, OUTPUT_DIR)
-    return write_samples(
+    return write_sample_files(
         RunSampler(model_dir, experiment),
         folder,
         num_images,

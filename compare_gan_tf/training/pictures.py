@@ -1,4 +1,4 @@
-"""Generator samples written as PNG files: image grids, and scatter plots of 2-D points."""
+"""Pictures of generator samples as PNG files: image grids, and scatter plots of 2-D points."""
 
 import io
 import math

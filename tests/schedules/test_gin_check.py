@@ -10,9 +10,9 @@ import gin
 import pytest
 import tensorflow as tf
 
-from compare_gan_tf.training import run
-from compare_gan_tf.training.config import ConfigError
-from compare_gan_tf.training.gin_check import unused_bindings
+from compare_gan_tf.errors import ConfigError
+from compare_gan_tf.schedules import run
+from compare_gan_tf.schedules.gin_check import unused_bindings
 from tests.commands.in_process import run_command
 from tests.training.tiny_run import TINY_RUN
 

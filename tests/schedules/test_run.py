@@ -11,8 +11,8 @@ import tensorflow_hub as hub
 
 import compare_gan_tf
 from compare_gan_tf.data import RING8, mode_statistics
-from compare_gan_tf.training import run
-from compare_gan_tf.training.config import ConfigError
+from compare_gan_tf.errors import ConfigError
+from compare_gan_tf.schedules import run
 from tests.training.tiny_run import TINY_RUN
 
 TINY_RING8 = [

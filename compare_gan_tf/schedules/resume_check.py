@@ -9,7 +9,7 @@ import re
 import gin
 import tensorflow as tf
 
-from compare_gan_tf.training.config import ConfigError
+from compare_gan_tf.errors import ConfigError
 
 # Bindings that define the model's variables or the data it learns: whole configurables, and
 # single parameters of the Experiment.

@@ -9,10 +9,11 @@ import tensorflow as tf
 import tensorflow_hub as hub
 
 from compare_gan_tf.layers.normalization import batch_norm_layers
-from compare_gan_tf.training import best, loop, publishing, run
+from compare_gan_tf.schedules import best, export, run, train
+from compare_gan_tf.schedules.overfitting import discriminator_split_scores
+from compare_gan_tf.training import loop
 from compare_gan_tf.training.ema import standing_statistics
 from compare_gan_tf.training.experiment import Experiment
-from compare_gan_tf.training.overfitting import discriminator_split_scores
 from compare_gan_tf.training.sampling import SAMPLE_SEED, prepare_sampling
 
 
@@ -43,7 +44,7 @@ def _module_step(path):
 def test_a_run_whose_last_checkpoint_is_worse_exports_the_better_one(tiny_config, tmp_path):
     model_dir = str(tmp_path)
     gin.bind_parameter("train.training_steps", 3)
-    rows, experiment = run.train_and_eval(model_dir, evaluator=ScriptedEvaluator([5.0, 1.0, 9.0]))
+    rows, experiment = train.train_and_eval(model_dir, evaluator=ScriptedEvaluator([5.0, 1.0, 9.0]))
     assert [row["scores"]["fid"] for row in rows] == [5.0, 1.0, 9.0]
     record = best.best_record(model_dir)
     assert record["step"] == 2 and record["score"] == "fid" and record["value"] == 1.0
@@ -54,13 +55,13 @@ def test_a_run_whose_last_checkpoint_is_worse_exports_the_better_one(tiny_config
         "ckpt-2.index",
     ]
 
-    generator = publishing.export_checkpoint(model_dir, experiment)
+    generator = export.export_checkpoint(model_dir, experiment)
     assert _module_step(generator) == 2
     metadata = json.loads(hub.load(generator).metadata.numpy())
     assert metadata["checkpoint_choice"].startswith("best: the lowest fid (1)")
     assert metadata["scores"]["fid"] == 1.0
 
-    publishing.export_checkpoint(model_dir, experiment, checkpoint="newest")
+    export.export_checkpoint(model_dir, experiment, checkpoint="newest")
     assert _module_step(generator) == 3
 
 
@@ -68,9 +69,9 @@ def test_the_best_survives_when_the_rotation_deletes_it(tiny_config, tmp_path):
     model_dir = str(tmp_path)
     gin.bind_parameter("train.keep_checkpoint_max", 1)
     gin.bind_parameter("train.training_steps", 3)
-    _, experiment = run.train_and_eval(model_dir, evaluator=ScriptedEvaluator([3.0, 2.0, 4.0]))
+    _, experiment = train.train_and_eval(model_dir, evaluator=ScriptedEvaluator([3.0, 2.0, 4.0]))
     assert not (tmp_path / "ckpt-2.index").exists()
-    assert _module_step(publishing.export_checkpoint(model_dir, experiment)) == 2
+    assert _module_step(export.export_checkpoint(model_dir, experiment)) == 2
 
 
 def test_higher_is_better_for_other_scores(tmp_path):
@@ -89,7 +90,7 @@ def test_higher_is_better_for_other_scores(tmp_path):
 
 def test_an_unscored_run_exports_its_newest_checkpoint(tiny_config, tmp_path):
     experiment = loop.train(str(tmp_path), training_steps=2)
-    generator = publishing.export_checkpoint(str(tmp_path), experiment)
+    generator = export.export_checkpoint(str(tmp_path), experiment)
     metadata = json.loads(hub.load(generator).metadata.numpy())
     assert metadata["step"] == 2
     assert metadata["checkpoint_choice"] == "newest: no checkpoint of this run has been scored"

@@ -15,7 +15,11 @@ import tensorflow as tf
 from compare_gan_tf.metrics.evaluator import Evaluator
 from compare_gan_tf.metrics.features import FeatureExtractor
 from compare_gan_tf.metrics.results import read_results
-from compare_gan_tf.training import loop, run, scoring
+from compare_gan_tf.schedules import train
+from compare_gan_tf.schedules.continuous_eval import continuous_eval
+from compare_gan_tf.schedules.eval import evaluate
+from compare_gan_tf.schedules.truncation import truncation_sweep
+from compare_gan_tf.training import loop
 from compare_gan_tf.training.experiment import Experiment
 
 LOGIT_WEIGHTS = np.random.default_rng(0).normal(size=(64, 10))
@@ -49,9 +53,9 @@ def results(model_dir):
 def test_every_checkpoint_is_scored_once(tiny_config, tmp_path):
     model_dir = str(tmp_path)
     experiment = loop.train(model_dir, training_steps=2)
-    rows = scoring.evaluate(model_dir, experiment=experiment, evaluator=tiny_evaluator())
+    rows = evaluate(model_dir, experiment=experiment, evaluator=tiny_evaluator())
     assert [row["step"] for row in rows] == [1, 2]
-    assert scoring.evaluate(model_dir, experiment=experiment, evaluator=tiny_evaluator()) == []
+    assert evaluate(model_dir, experiment=experiment, evaluator=tiny_evaluator()) == []
     stored = results(model_dir)
     assert [row["step"] for row in stored] == [1, 2]
     assert stored[0]["checkpoint"] == "ckpt-1"
@@ -75,10 +79,10 @@ def test_train_and_eval_scores_equal_a_later_evaluation_of_the_checkpoints(tiny_
     """Scoring in memory right after a save equals restoring that checkpoint later."""
     model_dir = str(tmp_path)
     gin.bind_parameter("train.training_steps", 2)
-    during, _ = run.train_and_eval(model_dir, evaluator=tiny_evaluator())
+    during, _ = train.train_and_eval(model_dir, evaluator=tiny_evaluator())
     assert [row["step"] for row in during] == [1, 2]
     os.remove(os.path.join(model_dir, "eval", "results.jsonl"))
-    later = scoring.evaluate(model_dir, experiment=Experiment(), evaluator=tiny_evaluator())
+    later = evaluate(model_dir, experiment=Experiment(), evaluator=tiny_evaluator())
     for first, second in zip(during, later):
         assert first["step"] == second["step"]
         for name, value in first["scores"].items():
@@ -88,7 +92,7 @@ def test_train_and_eval_scores_equal_a_later_evaluation_of_the_checkpoints(tiny_
 def test_continuous_eval_stops_after_the_final_step(tiny_config, tmp_path):
     model_dir = str(tmp_path)
     experiment = loop.train(model_dir, training_steps=2)
-    rows = scoring.continuous_eval(
+    rows = continuous_eval(
         model_dir, final_step=2, timeout=5, experiment=experiment, evaluator=tiny_evaluator()
     )
     assert [row["step"] for row in rows] == [1, 2]
@@ -97,7 +101,7 @@ def test_continuous_eval_stops_after_the_final_step(tiny_config, tmp_path):
 def test_truncation_sweep_writes_a_curve(tiny_config, tmp_path):
     model_dir = str(tmp_path)
     experiment = loop.train(model_dir, training_steps=1)
-    rows = scoring.truncation_sweep(
+    rows = truncation_sweep(
         model_dir, thresholds=(0.1, 2.0), experiment=experiment, evaluator=tiny_evaluator()
     )
     assert [row["truncation"] for row in rows] == [0.1, 2.0]
@@ -109,7 +113,7 @@ def test_truncation_sweep_writes_a_curve(tiny_config, tmp_path):
 
 def test_truncation_sweep_without_a_checkpoint_says_to_train(tiny_config, tmp_path):
     with pytest.raises(FileNotFoundError, match="train first"):
-        scoring.truncation_sweep(str(tmp_path), evaluator=tiny_evaluator())
+        truncation_sweep(str(tmp_path), evaluator=tiny_evaluator())
 
 
 def test_a_mixture_run_is_scored_by_modes(tmp_path):
@@ -125,7 +129,7 @@ def test_a_mixture_run_is_scored_by_modes(tmp_path):
     try:
         experiment = loop.train(str(tmp_path), training_steps=5)
         evaluator = Evaluator(extractor=PooledDigits(), num_samples=500, num_draws=2)
-        rows = scoring.evaluate(str(tmp_path), experiment=experiment, evaluator=evaluator)
+        rows = evaluate(str(tmp_path), experiment=experiment, evaluator=evaluator)
     finally:
         gin.clear_config()
     scores = rows[-1]["scores"]

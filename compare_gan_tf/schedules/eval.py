@@ -1,6 +1,7 @@
-"""Scores the checkpoints of a model_dir: once (`evaluate`), as they appear (`continuous_eval`),
-during training (the `ScoreCheckpoints` hook), or across truncation thresholds
-(`truncation_sweep`).
+"""The eval schedule: scores every checkpoint of a model_dir that has no score yet (`evaluate`),
+with the `CheckpointScorer` that the other schedules that score share: continuous_eval.py (as
+checkpoints appear), truncation.py (across truncation thresholds) and train.py's train_and_eval
+(through the `ScoreCheckpoints` hook, each checkpoint right after it is saved).
 
 Scores land in model_dir/eval/: results.jsonl (one row per checkpoint, with the settings that
 make it comparable), TensorBoard summaries, and truncation curves as JSON and PNG. What is
@@ -20,18 +21,11 @@ from compare_gan_tf.files import write_error
 # Imported for their gin configurables (digits_classifier.*, inception.*, keras_inception_v3.*).
 from compare_gan_tf.metrics import digits_classifier, inception  # noqa: F401
 from compare_gan_tf.metrics.evaluator import Evaluator
-from compare_gan_tf.metrics.results import append_result, read_results, write_json
-from compare_gan_tf.metrics.truncation import plot_truncation_curve, truncation_curve
-from compare_gan_tf.training.best import keep_if_best
-from compare_gan_tf.training.checkpoints import (
-    checkpoint_step,
-    checkpoints,
-    newest_checkpoint,
-    restore_for_sampling,
-)
+from compare_gan_tf.metrics.results import append_result, read_results
+from compare_gan_tf.schedules.best import keep_if_best
+from compare_gan_tf.schedules.overfitting import discriminator_split_scores
+from compare_gan_tf.training.checkpoints import checkpoint_step, checkpoints, restore_for_sampling
 from compare_gan_tf.training.experiment import Experiment
-from compare_gan_tf.training.loop import TrainSettings
-from compare_gan_tf.training.overfitting import discriminator_split_scores
 from compare_gan_tf.training.sampling import generate as generate_samples
 from compare_gan_tf.training.sampling import prepare_sampling
 
@@ -65,6 +59,15 @@ def headline(scores):
     )
 
 
+def scores_line(rows, model_dir):
+    """A schedule's summary of the rows it scored: the newest one's headline scores."""
+    results = results_path(model_dir)
+    if not rows:
+        return f"No new checkpoint to score; all scores are in {results}."
+    last = rows[-1]
+    return f"Step {last['step']}: {headline(last['scores'])}; all scores in {results}"
+
+
 def summary_tag(name):
     return f"{'eval' if name in HEADLINE_SCORES else 'eval_details'}/{name}"
 
@@ -79,12 +82,13 @@ def scored_steps(model_dir, truncation=None):
 
 
 class CheckpointScorer:
-    """Restores checkpoints of one Experiment and scores its EMA generator."""
+    """Restores checkpoints of the run's Experiment and scores its EMA generator with the run's
+    evaluator."""
 
-    def __init__(self, model_dir, experiment=None, evaluator=None):
+    def __init__(self, model_dir, experiment, evaluator):
         self.model_dir = model_dir
-        self.experiment = experiment or Experiment()
-        self.evaluator = evaluator or Evaluator()
+        self.experiment = experiment
+        self.evaluator = evaluator
         self._reference = None
 
     def restore(self, path):
@@ -220,40 +224,13 @@ class ScoreCheckpoints:
             self.rows.append(self.scorer.write_row(run.step, path, scores))
 
 
+def scorer(model_dir, experiment=None, evaluator=None):
+    """A CheckpointScorer of the run's Experiment and evaluator; a call from outside a run may
+    leave them None, to build them from gin."""
+    return CheckpointScorer(model_dir, experiment or Experiment(), evaluator or Evaluator())
+
+
 @gin.configurable
 def evaluate(model_dir, experiment=None, evaluator=None, truncation=None):
     """Scores every checkpoint in model_dir that has no row yet; returns the new rows."""
-    return CheckpointScorer(model_dir, experiment, evaluator).score_unscored(truncation)
-
-
-@gin.configurable
-def continuous_eval(model_dir, final_step=None, timeout=3600, experiment=None, evaluator=None):
-    """Scores each new checkpoint as it appears, until `final_step` (default: gin's
-    train.training_steps) is scored or `timeout` seconds pass without a new checkpoint."""
-    final_step = final_step or TrainSettings().training_steps
-    scorer = CheckpointScorer(model_dir, experiment, evaluator)
-    rows = []
-    for _ in tf.train.checkpoints_iterator(model_dir, timeout=timeout):
-        rows += scorer.score_unscored()
-        if final_step in scored_steps(model_dir):
-            break
-    return rows
-
-
-@gin.configurable
-def truncation_sweep(
-    model_dir, thresholds=(0.25, 0.5, 1.0, 1.5, 2.0), experiment=None, evaluator=None
-):
-    """Scores the newest checkpoint at each threshold; writes eval/truncation_step_N.json/.png."""
-    path = newest_checkpoint(model_dir, "score")
-    scorer = CheckpointScorer(model_dir, experiment, evaluator)
-    step = scorer.restore(path)
-    with tqdm.tqdm(thresholds, desc="truncation curve", unit="threshold") as progress:
-        rows = truncation_curve(scorer.score, progress)
-    stem = os.path.join(eval_dir(model_dir), f"truncation_step_{step:07d}")
-    try:
-        write_json(stem + ".json", {"step": step, "settings": scorer.settings(), "rows": rows})
-    except OSError as error:  # write_json raises WriteError, naming the file
-        raise type(error)(f"{error}. The curve, not saved: {rows}") from error
-    plot_truncation_curve(rows, stem + ".png", title=f"step {step}")
-    return rows
+    return scorer(model_dir, experiment, evaluator).score_unscored(truncation)

@@ -34,7 +34,37 @@ import inspect
 import gin
 from absl import logging
 
-from compare_gan_tf.training.config import ConfigError, given_in_files
+from compare_gan_tf.errors import ConfigError
+
+# {(scope, selector, parameter): value} of gin's bindings once the config files were parsed.
+_in_files = {}
+
+
+def _bindings():
+    # gin keeps its bindings private ({(scope, selector): {parameter: value}}); nothing public
+    # lists them with their scopes.
+    return {
+        (scope, selector, parameter): value
+        for (scope, selector), parameters in gin.config._CONFIG.items()
+        for parameter, value in parameters.items()
+    }
+
+
+def note_config_files(parsed):
+    """run.parse_gin's marks around the config files: before them (`parsed` False) no binding
+    came from a file; after them (`parsed` True), every binding gin holds did."""
+    global _in_files
+    _in_files = _bindings() if parsed else {}
+
+
+def given_in_files():
+    """The (scope, selector, parameter) keys of gin's bindings that the config files of the last
+    `run.parse_gin` set and nothing bound again since (bindings given after the files, such as
+    --gin_bindings or gin.bind_parameter, are not among them)."""
+    now = _bindings()
+    if not set(_in_files) <= set(now):  # gin cannot unbind: its configuration was cleared since
+        return set()
+    return {key for key, value in now.items() if key in _in_files and _in_files[key] is value}
 
 
 @dataclasses.dataclass(frozen=True)
