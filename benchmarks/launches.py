@@ -344,7 +344,10 @@ def _build(replicas, jit_compile):
     import gin
     import tensorflow as tf
 
-    from compare_gan_tf.training.factory import build_gan
+    try:
+        from compare_gan_tf.training.experiment import build_gan
+    except ImportError:  # the "before" checkout keeps it in training/factory.py
+        from compare_gan_tf.training.factory import build_gan
 
     strategy = None
     if replicas > 1:

@@ -16,7 +16,9 @@ line, the study worker and the tools all start runs here.
 
 import dataclasses
 import functools
+import inspect
 import os
+import re
 
 import gin
 import tensorflow as tf
@@ -95,9 +97,27 @@ def parse_gin(configs, bindings):
         gin.finalize()
     except (ValueError, KeyError, NameError, TypeError, SyntaxError) as error:
         raise ConfigError(
-            f"Bad gin configuration ({type(error).__name__}): {error}. Check the names against "
-            "the files in gin_configs/ and the docstrings of the configurables."
+            f"Bad gin configuration ({type(error).__name__}): {error}. {_parameters_hint(error)}"
+            "Check the names against the files in gin_configs/ and the docstrings of the "
+            "configurables."
         ) from None
+
+
+def _parameters_hint(error):
+    """For gin's "Configurable 'X' doesn't have a parameter named 'y'": the ones X has."""
+    found = re.search(r"Configurable '([\w.]+)' doesn't have a parameter named", str(error))
+    if not found:
+        return ""
+    try:
+        parameters = inspect.signature(gin.get_configurable(found.group(1))).parameters
+    except (ValueError, TypeError):
+        return ""
+    names = ", ".join(
+        name
+        for name, p in parameters.items()
+        if p.kind is p.POSITIONAL_OR_KEYWORD or p.kind is p.KEYWORD_ONLY
+    )
+    return f"{found.group(1)} takes: {names}. "
 
 
 @functools.cache

@@ -8,8 +8,9 @@ plain arguments.
 
 The Experiment reads the dataset, the strategy, the optimizers (gin-scoped: `generator/...`,
 `discriminator/...`) and its own settings from gin, checks them against each other, and hands
-them to `build_gan`. `build_gan` reads no gin itself; the gin-configurable pieces it calls (the
-architecture builders, GAN, GANObjective, adam) still read their own bindings when gin holds any.
+them to `build_gan`, GAN's settings among them (gin's `GAN.*` names `gan_settings`). Neither
+`build_gan` nor `GAN` reads gin; the pieces a run builds from gin (the architecture builders,
+GANObjective when no objective is given, adam) read their own bindings when gin holds any.
 """
 
 import gin
@@ -28,7 +29,8 @@ from compare_gan_tf.checks import check_choice
 from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.objectives import GANObjective
 from compare_gan_tf.training.data_kinds import data_kind
-from compare_gan_tf.training.gan import GAN, check_replica_batch
+from compare_gan_tf.training.gan import GAN
+from compare_gan_tf.training.gan_checks import check_replica_batch
 from compare_gan_tf.training.optimizers import adam, count_in_g_steps, optimizer
 from compare_gan_tf.training.strategy import make_strategy
 
@@ -63,6 +65,27 @@ def _optimizer(scope, strategy):
     `scope/adam.learning_rate`, ...), created in the strategy's scope as Keras requires."""
     with strategy.scope(), gin.config_scope(scope):
         return optimizer()
+
+
+@gin.configurable("GAN")
+def gan_settings(
+    disc_iters=1,
+    ema_decay=0.9999,
+    ema_start_step=0,
+    z_prior="normal",
+    accumulation_steps=1,
+    jit_compile=False,
+):
+    """gin's `GAN.*` bindings: the training step's settings, handed to `GAN` by the Experiment
+    (GAN itself reads no gin). See GAN for each."""
+    return dict(
+        disc_iters=disc_iters,
+        ema_decay=ema_decay,
+        ema_start_step=ema_start_step,
+        z_prior=z_prior,
+        accumulation_steps=accumulation_steps,
+        jit_compile=jit_compile,
+    )
 
 
 @gin.configurable
@@ -111,17 +134,14 @@ class Experiment:
             d_optimizer=_optimizer("discriminator", self.strategy),
             mixed_precision=mixed_precision,
             seed=seed,
+            **gan_settings(),
         )
 
     def settings_passed(self):
         """{parameter: the setting that decides it} for the parameters that building the
-        Experiment passes to configurables itself (to the architecture builders, their models
-        and GAN), so a gin binding of them never reaches them; for gin_check's messages."""
+        Experiment passes to configurables itself (to the architecture builders and their
+        models), so a gin binding of them never reaches them; for gin_check's messages."""
         from_dataset = "the dataset (dataset.name, dataset.resolution)"
-        optimizer = (
-            "{0}/optimizer.name and that optimizer's bindings in scope {0}/ (e.g. "
-            "{0}/adam.learning_rate)"
-        )
         return {
             "name": "Experiment.architecture",
             "resolution": from_dataset,
@@ -135,12 +155,6 @@ class Experiment:
                 "the strategy (G's batch norms use cross-replica statistics with several "
                 "replicas; batch_norm.generator_cross_replica forces them on or off)"
             ),
-            "seed": "Experiment.seed",
-            "global_batch_size": "Experiment.batch_size",
-            "strategy": "make_strategy.*",
-            "g_optimizer": optimizer.format("generator"),
-            "d_optimizer": optimizer.format("discriminator"),
-            "objective": "GANObjective.*",
         }
 
     def distributed_iterator(self):
@@ -183,9 +197,7 @@ def build_gan(
     seed=0,
     generator_options=None,
     discriminator_options=None,
-    disc_iters=None,
-    accumulation_steps=None,
-    jit_compile=None,
+    **gan_options,
 ):
     """A GAN of `architecture` at `resolution` (None for 2-D points), built in `strategy`'s scope.
 
@@ -207,8 +219,8 @@ def build_gan(
       seed: the seed of the latents drawn in training steps.
       generator_options, discriminator_options: constructor arguments of the architecture
         (ch, normalization, spectral_norm, ...).
-      disc_iters, accumulation_steps, jit_compile: GAN's (D updates per G step, micro-batches
-        per update, XLA); None leaves them to gin's GAN bindings or GAN's defaults.
+      gan_options: GAN's settings (disc_iters, ema_decay, ema_start_step, z_prior,
+        accumulation_steps, jit_compile); those not given take GAN's defaults.
     """
     check_choice("mixed_precision", mixed_precision, MIXED_PRECISION)
     if mixed_precision:
@@ -245,17 +257,9 @@ def build_gan(
             g_optimizer=optimizers[0],
             d_optimizer=optimizers[1],
             seed=seed,
-            **{
-                name: value
-                for name, value in (
-                    ("disc_iters", disc_iters),
-                    ("accumulation_steps", accumulation_steps),
-                    ("jit_compile", jit_compile),
-                )
-                if value is not None
-            },
+            **gan_options,
         )
-    # The GAN's disc_iters (explicit, from gin or its default) is the one source of truth: D
+    # The GAN's disc_iters (given or its default) is the one source of truth: D
     # applies that many updates per G step, and both schedules count G steps.
     count_in_g_steps(gan.g_optimizer, 1)
     count_in_g_steps(gan.d_optimizer, gan.disc_iters)

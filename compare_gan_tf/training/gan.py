@@ -6,15 +6,20 @@ update equals the one for the mean over the global batch. With `accumulation_ste
 replica splits its batch into k micro-batches and applies the mean of their gradients once.
 """
 
-import gin
 import tensorflow as tf
 
 from compare_gan_tf.architectures.latents import check_z_prior, sample_z
-from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.layers import SpectralNormalization
-from compare_gan_tf.layers.normalization import batch_norm_layers
 from compare_gan_tf.objectives import seeds
+from compare_gan_tf.training.accumulation import apply_mean_gradient, scaled_loss
 from compare_gan_tf.training.ema import GeneratorAverage
+from compare_gan_tf.training.gan_checks import (
+    check_accumulation,
+    check_counts,
+    check_jit_compile,
+    check_replica_batch,
+    is_mirrored,
+)
 from compare_gan_tf.training.optimizers import adam
 
 # Offsets that give the latents of each D update and of the G update their own random stream.
@@ -23,109 +28,19 @@ _G_STREAM = 1000
 _MINE_STREAM = _G_STREAM + 1
 
 
-def check_accumulation(accumulation_steps, replica_batch_size):
-    """k micro-batches need a per-replica batch that k divides."""
-    if isinstance(accumulation_steps, bool) or not isinstance(accumulation_steps, int):
-        accumulation_steps = None
-    if not accumulation_steps or accumulation_steps < 1 or replica_batch_size % accumulation_steps:
-        raise ConfigError(
-            f"GAN.accumulation_steps must be a positive integer that divides the per-replica "
-            f"batch ({replica_batch_size}); bind e.g. GAN.accumulation_steps = 1 (off) or change "
-            "the batch size."
-        )
-
-
-def is_mirrored(strategy):
-    """MirroredStrategy or its multi-worker kind: replicas synchronize through merge calls."""
-    mirrored = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
-    return isinstance(strategy, mirrored)
-
-
-def check_jit_compile(jit_compile, strategy, generator, objective):
-    """Under a mirrored strategy XLA compiles each replica's losses and gradients, which on CPU
-    devices must hold no cross-replica sum: TensorFlow's XLA CPU backend has none ("Only
-    compiling NCCL/auto collective is supported, got: ring"), and off GPUs MirroredStrategy
-    sums through merge calls, which a compiled function cannot hold."""
-    if not (jit_compile and is_mirrored(strategy)):
-        return
-    if not any("CPU" in device.upper() for device in strategy.extended.worker_devices):
-        return
-    summed = []
-    if any(layer.synchronized for layer in batch_norm_layers(generator)):
-        summed.append("cross-replica batch norm in G")
-    if objective.ada is not None:
-        summed.append("ADA's augmentation probability")
-    if objective.lecam is not None:
-        summed.append("LeCam's logit averages")
-    if summed:
-        raise ConfigError(
-            f"GAN.jit_compile = True cannot compile {' and '.join(summed)} on CPU devices under "
-            f"{type(strategy).__name__}: their cross-replica sums need GPUs or a TPU. Set "
-            "GAN.jit_compile = False, or use one device."
-        )
-
-
-def check_replica_batch(objective, replica_batch_size, num_classes):
-    """PacGAN needs an unconditional model and a per-replica batch divisible by its m; mode
-    seeking pairs the halves of the per-replica batch, so it must be even."""
-    if objective.mode_seeking_weight and replica_batch_size % 2:
-        raise ConfigError(
-            f"GANObjective.mode_seeking_weight pairs the two halves of the per-replica batch "
-            f"({replica_batch_size}), which must be even; change the batch size."
-        )
-    packing = objective.packing
-    if packing > 1 and num_classes:
-        raise ConfigError(
-            f"GANObjective.packing = {packing} (PacGAN) needs an unconditional model: packed "
-            "samples have no single label. Set Experiment.conditional = False."
-        )
-    if replica_batch_size % packing:
-        raise ConfigError(
-            f"GANObjective.packing = {packing} must divide the per-replica batch "
-            f"({replica_batch_size}); change the batch size or the packing."
-        )
-
-
 def _indexed(variables):
     """{"0007": variable, ...}: keys that stay the same however Keras uniquified the names."""
     return {f"{i:04d}": v for i, v in enumerate(variables)}
 
 
-def _check_counts(global_batch_size, replicas, disc_iters, ema_start_step):
-    if global_batch_size % replicas:
-        below = global_batch_size - global_batch_size % replicas
-        fits = f"{below} or {below + replicas}" if below else f"{replicas}"
-        raise ConfigError(
-            f"Experiment.batch_size = {global_batch_size} (the global batch) must be a multiple "
-            f"of the {replicas} replicas, each of which takes an equal share; use {fits}."
-        )
-    if isinstance(disc_iters, bool) or not isinstance(disc_iters, int) or disc_iters < 1:
-        raise ConfigError(
-            f"GAN.disc_iters must be an integer number of D updates per G update (at least 1); "
-            f"got {disc_iters!r}."
-        )
-    if isinstance(ema_start_step, bool) or not isinstance(ema_start_step, int):
-        raise ConfigError(f"GAN.ema_start_step must be an integer step; got {ema_start_step!r}.")
-    if ema_start_step < 0:
-        raise ConfigError(f"GAN.ema_start_step must be a step >= 0; got {ema_start_step!r}.")
-
-
-@gin.configurable
 class GAN:
     """Owns G, D, the EMA generator, their optimizers and the step counter (G updates).
 
     `objective` is an `objectives.GANObjective`: its `discriminator_loss` and `generator_loss`
     return (loss, dict of named scalar parts). Create the GAN inside `strategy.scope()`.
 
-    `accumulation_steps` k > 1 splits each replica's batch (real images and latents) into k
-    micro-batches and applies the mean of their gradients once per update: for models without
-    batch statistics this is exactly the update of the whole batch. Spectral norm's power
-    iteration advances once per update: every micro-batch starts from the same u, so all see
-    the same sigma. Batch norm normalizes each micro-batch by its own statistics (as on a
-    replica of a k times smaller batch) and its moving averages take one momentum step per
-    micro-batch (k per update; they are recomputed before sampling anyway). Other state the
-    objective keeps (ADA's p, LeCam's averages) is also updated per micro-batch, and terms that
-    pair examples (mode seeking, PacGAN) pair them within a micro-batch.
+    `accumulation_steps` k > 1 applies, per update, the mean gradient of k micro-batches of
+    each replica's batch (accumulation.py says what that means for SN, BN and ADA).
     `jit_compile=True` compiles with XLA: on one device, the whole step (D updates, G update,
     EMA, metric sums) as one program, as a TPU compiles it (TPUStrategy always compiles); under
     a mirrored strategy, each replica's losses and gradients (see `_accumulated_update`).
@@ -138,12 +53,13 @@ class GAN:
         ema_generator,
         objective,
         strategy,
+        *,
         global_batch_size,
         z_dim,
+        g_optimizer,
+        d_optimizer,
         num_classes=None,
         disc_iters=1,
-        g_optimizer=gin.REQUIRED,
-        d_optimizer=gin.REQUIRED,
         ema_decay=0.9999,
         ema_start_step=0,
         z_prior="normal",
@@ -152,9 +68,9 @@ class GAN:
         jit_compile=False,
     ):
         check_z_prior(z_prior)
-        _check_counts(global_batch_size, strategy.num_replicas_in_sync, disc_iters, ema_start_step)
-        if not 0.0 <= ema_decay < 1.0:
-            raise ConfigError(f"GAN.ema_decay must be in [0, 1); got {ema_decay!r}.")
+        check_counts(
+            global_batch_size, strategy.num_replicas_in_sync, disc_iters, ema_decay, ema_start_step
+        )
         self.generator, self.discriminator, self.objective = generator, discriminator, objective
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         self.strategy, self.global_batch_size = strategy, global_batch_size
@@ -254,12 +170,6 @@ class GAN:
     def _g_fn(self, z, labels):
         return self.generator(z, labels, training=True)
 
-    @staticmethod
-    def _scaled(optimizer, loss):
-        """The replica's share of the global-mean loss, times the optimizer's loss scale."""
-        replicas = tf.distribute.get_replica_context().num_replicas_in_sync
-        return optimizer.scale_loss(loss / replicas)
-
     def _xla(self, function):
         """`function` compiled by XLA when `jit_compile` is on; made anew for every replica's
         trace, since one tf.function traced by several replicas would reuse the variables of
@@ -267,48 +177,19 @@ class GAN:
         return tf.function(function, jit_compile=True) if self.jit_compile else function
 
     def _accumulated_update(self, optimizer, variables, loss_fn, batch):
-        """Applies the gradient of loss_fn's mean over `accumulation_steps` micro-batches of
-        `batch` (a tuple of tensors or None, split along axis 0); returns the mean metrics.
-
-        loss_fn(index, *micro_batch) -> (loss, metrics), with `index` the micro-batch's number
-        (an int64 tensor: it keys the micro-batch's random draws). Before every micro-batch
-        after the first, the power-iteration vectors go back to their values at the start of the
-        update. Under a mirrored strategy with `jit_compile`, XLA compiles each micro-batch's
-        loss and gradients; the cross-replica sum and the update stay outside, as
-        MirroredStrategy synchronizes through merge calls, which a compiled function cannot hold.
-        """
-        k = self.accumulation_steps
-
-        def gradients_of(index, *micro):
-            with tf.GradientTape() as tape:
-                loss, metrics = loss_fn(index, *micro)
-                scaled = self._scaled(optimizer, loss) / k
-            gradients = tape.gradient(scaled, variables)
-            gradients = [
-                tf.zeros_like(v) if g is None else tf.convert_to_tensor(g)
-                for g, v in zip(gradients, variables)
-            ]
-            return gradients, {name: value / k for name, value in metrics.items()}
-
-        if is_mirrored(self.strategy):
-            gradients_of = self._xla(gradients_of)
-        start = [tf.identity(variable) for variable in self.power_iteration_vectors if k > 1]
-        total, metrics = None, None
-        # A Python loop: under MirroredStrategy, u's assignment synchronizes the replicas, which
-        # TensorFlow does not allow inside a graph loop.
-        for index in range(k):
-            if index:
-                for variable, value in zip(self.power_iteration_vectors, start):
-                    variable.assign(value)
-            micro = [None if part is None else _micro_batch(part, index, k) for part in batch]
-            gradients, more = gradients_of(tf.constant(index, tf.int64), *micro)
-            if total is None:
-                total, metrics = gradients, more
-            else:
-                total = [g + m for g, m in zip(total, gradients)]
-                metrics = {name: metrics[name] + more[name] for name in metrics}
-        optimizer.apply_gradients(zip(total, variables))
-        return metrics
+        """`accumulation.apply_mean_gradient` with this GAN's settings; under a mirrored
+        strategy with `jit_compile`, XLA compiles each micro-batch's loss and gradients (the
+        cross-replica sum and the update stay outside: MirroredStrategy synchronizes through
+        merge calls, which a compiled function cannot hold)."""
+        return apply_mean_gradient(
+            optimizer,
+            variables,
+            loss_fn,
+            batch,
+            micro_batches=self.accumulation_steps,
+            reset=self.power_iteration_vectors,
+            compiled=self._xla if is_mirrored(self.strategy) else None,
+        )
 
     def _d_update(self, images, labels, z, fake_labels, stream):
         def loss_fn(index, images, labels, z, fake_labels):
@@ -363,7 +244,7 @@ class GAN:
         fakes = self.generator(z, labels, training=True)
         with tf.GradientTape() as tape:
             loss = self.objective.mine_loss(fakes, z, seed=self._objective_seed(_MINE_STREAM, 0))
-            scaled = self._scaled(self.mine_optimizer, loss)
+            scaled = scaled_loss(self.mine_optimizer, loss)
         self.mine_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return loss
 
@@ -417,9 +298,3 @@ class GAN:
             name: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None) / count
             for name, value in totals.items()
         }
-
-
-def _micro_batch(tensor, index, count):
-    """Micro-batch `index` of `count` equal ones along axis 0."""
-    size = tf.shape(tensor)[0] // count
-    return tensor[index * size : (index + 1) * size]

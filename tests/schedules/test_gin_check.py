@@ -28,10 +28,6 @@ TINY_DEFAULT = [
 ]
 
 IGNORED = {
-    "g_optimizer": (
-        ["GAN.g_optimizer = @adamw()"],
-        "GAN.g_optimizer = @adamw() is set, but that value comes from generator/optimizer.name",
-    ),
     "synchronized": (
         ["sndcgan_generator.synchronized = True"],
         "sndcgan_generator.synchronized = True is set, but that value comes from the strategy",
@@ -86,6 +82,17 @@ def test_a_binding_gin_would_ignore_stops_the_command_before_it_writes(case, com
     assert "Traceback" not in error
     assert not os.path.exists(os.path.join(command.model_dir, "config.gin"))
     assert tf.train.latest_checkpoint(str(command.model_dir)) is None
+
+
+def test_a_parameter_the_gan_settings_lack_is_refused_with_the_ones_they_have(command, capsys):
+    """GAN reads no gin: `GAN.*` names the Experiment's GAN settings, so a binding of the GAN's
+    optimizer (which comes from generator/optimizer.name) is refused as gin parses it."""
+    assert command(["GAN.g_optimizer = @adamw()"]) == 1
+    error = capsys.readouterr().err
+    assert "Configurable 'GAN' doesn't have a parameter named 'g_optimizer'" in error
+    assert "GAN takes: disc_iters, ema_decay, ema_start_step, z_prior" in error
+    assert "Traceback" not in error
+    assert not os.path.exists(os.path.join(command.model_dir, "config.gin"))
 
 
 def test_bindings_of_each_kind_reach_their_parameters_and_later_schedules(command, capsys):
@@ -188,11 +195,11 @@ def test_bindings_given_after_the_files_that_reach_nothing_are_refused(bindings,
 
 def test_several_ignored_bindings_are_named_in_one_message():
     with pytest.raises(ConfigError) as raised:
-        _check("GAN.seed = 3", "GAN.global_batch_size = 32")
+        _check("sndcgan_generator.resolution = 64", "sndcgan_generator.channels = 3")
     lines = str(raised.value).splitlines()
     assert lines[0] == "2 gin bindings would be ignored:"
-    assert lines[1].startswith("  GAN.global_batch_size = 32 is set, but that value comes from")
-    assert lines[2].startswith("  GAN.seed = 3 is set, but that value comes from Experiment.seed")
+    assert lines[1].startswith("  sndcgan_generator.channels = 3 is set, but ")
+    assert lines[2].startswith("  sndcgan_generator.resolution = 64 is set, but ")
 
 
 def test_a_config_file_may_configure_what_a_later_binding_turns_off(tmp_path):

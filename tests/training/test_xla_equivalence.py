@@ -30,14 +30,13 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from compare_gan_tf.architectures import registry, resolutions
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.objectives import GANObjective
-from compare_gan_tf.training import config
-from compare_gan_tf.training.config import ConfigError
-from compare_gan_tf.training.experiment import Experiment
-from compare_gan_tf.training.factory import build_gan
+from compare_gan_tf.schedules.names import SHIPPED_CONFIGS
+from compare_gan_tf.training.experiment import Experiment, build_gan
 
 ARCHITECTURES = registry.ARCHITECTURES + registry.POINT_ARCHITECTURES
-CONFIGS = sorted(glob.glob(os.path.join(config.SHIPPED_CONFIGS, "*.gin")))
+CONFIGS = sorted(glob.glob(os.path.join(SHIPPED_CONFIGS, "*.gin")))
 # The smallest widths that keep self-attention (C/8 channels) whole.
 SMALL_CH = {"biggan": 8, "biggan_deep": 4, "mlp": 8}
 BATCH = 8  # 2 examples on each of the 4 replicas
