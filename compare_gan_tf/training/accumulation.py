@@ -1,4 +1,5 @@
-"""One optimizer update from the mean gradient of k micro-batches (gradient accumulation).
+"""The gradient of a batch as the mean of k micro-batches' (gradient accumulation), for one
+optimizer update.
 
 For models without batch statistics this is exactly the update of the whole batch. Spectral
 norm's power iteration advances once per update: every micro-batch starts from the same u, so
@@ -19,9 +20,9 @@ def scaled_loss(optimizer, loss):
     return optimizer.scale_loss(loss / replicas)
 
 
-def apply_mean_gradient(optimizer, variables, loss_fn, batch, micro_batches, reset, compiled):
-    """Applies the gradient of loss_fn's mean over `micro_batches` equal slices of `batch` (a
-    tuple of tensors or None, split along axis 0); returns the mean metrics.
+def mean_gradient(optimizer, variables, loss_fn, batch, micro_batches, reset, compiled):
+    """(gradients, metrics): the gradient of loss_fn's mean over `micro_batches` equal slices
+    of `batch` (a tuple of tensors or None, split along axis 0), and its mean metrics.
 
     loss_fn(index, *micro_batch) -> (loss, metrics), with `index` the micro-batch's number (an
     int64 tensor: it keys the micro-batch's random draws). Before every micro-batch after the
@@ -59,8 +60,7 @@ def apply_mean_gradient(optimizer, variables, loss_fn, batch, micro_batches, res
         else:
             total = [g + m for g, m in zip(total, gradients)]
             metrics = {name: metrics[name] + more[name] for name in metrics}
-    optimizer.apply_gradients(zip(total, variables))
-    return metrics
+    return total, metrics
 
 
 def _micro_batch(tensor, index, count):

@@ -11,7 +11,7 @@ import tensorflow as tf
 from compare_gan_tf.architectures.latents import check_z_prior, sample_z
 from compare_gan_tf.layers import SpectralNormalization
 from compare_gan_tf.objectives import seeds
-from compare_gan_tf.training.accumulation import apply_mean_gradient, scaled_loss
+from compare_gan_tf.training.accumulation import mean_gradient, scaled_loss
 from compare_gan_tf.training.ema import GeneratorAverage
 from compare_gan_tf.training.gan_checks import (
     check_accumulation,
@@ -177,11 +177,9 @@ class GAN:
         return tf.function(function, jit_compile=True) if self.jit_compile else function
 
     def _accumulated_update(self, optimizer, variables, loss_fn, batch):
-        """`accumulation.apply_mean_gradient` with this GAN's settings; under a mirrored
-        strategy with `jit_compile`, XLA compiles each micro-batch's loss and gradients (the
-        cross-replica sum and the update stay outside: MirroredStrategy synchronizes through
-        merge calls, which a compiled function cannot hold)."""
-        return apply_mean_gradient(
+        """Applies `accumulation.mean_gradient`. Mirrored with `jit_compile`, XLA compiles only
+        the gradients: MirroredStrategy sums them through merge calls, which XLA cannot hold."""
+        gradients, metrics = mean_gradient(
             optimizer,
             variables,
             loss_fn,
@@ -190,6 +188,8 @@ class GAN:
             reset=self.power_iteration_vectors,
             compiled=self._xla if is_mirrored(self.strategy) else None,
         )
+        optimizer.apply_gradients(zip(gradients, variables))
+        return metrics
 
     def _d_update(self, images, labels, z, fake_labels, stream):
         def loss_fn(index, images, labels, z, fake_labels):
