@@ -95,7 +95,7 @@ def throughput(extract, num_images, repeats):
 
 def extractor_throughput(quick):
     from compare_gan_tf.metrics.digits_classifier import digits_classifier
-    from compare_gan_tf.metrics.inception import KerasInceptionV3Extractor
+    from compare_gan_tf.metrics.keras_extractors import KerasInceptionV3Extractor
 
     digits = digits_classifier()
     inception = KerasInceptionV3Extractor(weights=None, batch_size=32)

@@ -19,10 +19,15 @@ from compare_gan_tf.layers import (
     get_initializer,
     maybe_spectral_norm,
 )
+from compare_gan_tf.layers.normalization import (
+    DISCRIMINATOR_NORMALIZATIONS as LAYER_NORMALIZATIONS_OF_D,
+)
+from compare_gan_tf.layers.normalization import GENERATOR_NORMALIZATIONS
 from compare_gan_tf.layers.spectral_norm import SPECTRAL_NORM_MODES
 
-GENERATOR_NORMALIZATIONS = ("batch", "conditional", "self_modulated", "none")
-DISCRIMINATOR_NORMALIZATIONS = ("none", "batch", "layer", "spectral", "bssn")
+# D's choices: the layers' normalizations of activations, or spectral norm of the weights
+# (plain or BSSN), which the architectures apply themselves.
+DISCRIMINATOR_NORMALIZATIONS = LAYER_NORMALIZATIONS_OF_D + ("spectral", "bssn")
 
 
 @gin.configurable("batch_norm")

@@ -20,6 +20,12 @@ def to_model_range(image, max_value=255.0):
     return tf.clip_by_value(image, -1.0, 1.0)
 
 
+def to_unit_range(images):
+    """Model images in [-1, 1] as the [0, 1] images that extractors, pictures and hub modules
+    take (the inverse of to_model_range), clipped; a float32 tensor."""
+    return tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+
 def resize(image, size):
     """Bilinear (antialiased when shrinking) resize to size x size; returns float32."""
     return tf.image.resize(

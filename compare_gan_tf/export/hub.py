@@ -39,6 +39,7 @@ import numpy as np
 import tensorflow as tf
 
 from compare_gan_tf.architectures.latents import check_z_prior, seeded_z
+from compare_gan_tf.data.preprocessing import to_unit_range
 from compare_gan_tf.export.input_checks import (
     IMAGE_DTYPES,
     LABEL_DTYPES,
@@ -295,7 +296,7 @@ class _GeneratorModule(_ExportedModule):
         images = self._apply_model(z, labels, training=False)
         if self._points:
             return {"generated": images}
-        images = tf.clip_by_value((images + 1.0) / 2.0, 0.0, 1.0)
+        images = to_unit_range(images)
         if images.shape[-1] == 1:
             images = tf.tile(images, [1, 1, 1, 3])
         return {"generated": images}

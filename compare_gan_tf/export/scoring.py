@@ -9,6 +9,7 @@ import json
 import tensorflow_hub as hub
 
 from compare_gan_tf import data
+from compare_gan_tf.data.preprocessing import to_unit_range
 
 # Imported for their gin configurables (digits_classifier.*, inception.*), which tools bind.
 from compare_gan_tf.metrics import digits_classifier, inception  # noqa: F401
@@ -57,7 +58,7 @@ def score_hub_module(handle, evaluator=None, dataset=None, data_dir=None, trunca
         repeat=False,
     )
     reference = evaluator.reference_features(
-        ((images.numpy() + 1.0) / 2.0, labels.numpy()) for images, labels in real
+        (to_unit_range(images).numpy(), labels.numpy()) for images, labels in real
     )
     scores = evaluator.score(reference, module_generate(module, truncation))
     settings = {

@@ -3,7 +3,7 @@
 The metric functions (FID, IS, KID, PRD, precision/recall, density/coverage) take numpy arrays
 of features or logits and return Python floats or small dataclasses; they need no TensorFlow.
 The extractors live in their own modules, imported on use: `inception` (TF-GAN's Inception,
-from a local file), `digits_classifier` (shipped), `inception.KerasModelExtractor` (any Keras
+from a local file), `digits_classifier` (shipped), `keras_extractors.KerasModelExtractor` (any Keras
 model or hub handle). `Evaluator` scores a sampler against real images with any of them.
 """
 

@@ -46,7 +46,7 @@ def make_extractor(name):
 
         return inception_extractor()
     if name == "keras_inception_v3":
-        from compare_gan_tf.metrics.inception import keras_inception_v3
+        from compare_gan_tf.metrics.keras_extractors import keras_inception_v3
 
         return keras_inception_v3()
     raise AssertionError(f"FEATURE_EXTRACTORS lists {name!r} but it is not built here.")

@@ -49,6 +49,22 @@ def check_images(images, name="images"):
     return array
 
 
+def pick_output(outputs, key, source):
+    """outputs[key] of a model that returns a dict; ValueError naming the keys it has."""
+    if key not in outputs:
+        raise ValueError(
+            f"{source} returned outputs {sorted(outputs)}, without {key!r}; pass a model that "
+            f"returns {key!r}."
+        )
+    return outputs[key]
+
+
+def flatten_features(tensor):
+    """[batch, ...] -> float32 numpy [batch, -1] (pool_3 is [batch, 1, 1, 2048] in the graph)."""
+    array = np.asarray(tensor, dtype=np.float32)
+    return array.reshape(array.shape[0], -1)
+
+
 def extract(extractor, batches):
     """Runs `extractor` over an iterable of image batches; returns (features, logits or None).
 

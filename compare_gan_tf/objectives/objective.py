@@ -19,6 +19,7 @@ import gin
 import tensorflow as tf
 
 from compare_gan_tf.checks import check_choice
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.layers.regularizers import orthogonality_penalty
 from compare_gan_tf.objectives import consistency, penalties
 from compare_gan_tf.objectives.augmentation import AdaptiveAugment, diff_augment
@@ -127,13 +128,13 @@ class GANObjective:
         check_choice("augment", augment, AUGMENTATIONS, colon=True)
         for name, value in (("penalty_interval", penalty_interval), ("packing", packing)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"GANObjective.{name} must be a positive integer, got {value!r}.")
+                raise ConfigError(f"GANObjective.{name} must be a positive integer, got {value!r}.")
         if (
             isinstance(mode_seeking_weight, bool)
             or not isinstance(mode_seeking_weight, (int, float))
             or mode_seeking_weight < 0
         ):
-            raise ValueError(
+            raise ConfigError(
                 "GANObjective.mode_seeking_weight must be a number >= 0 (0 is off), got "
                 f"{mode_seeking_weight!r}."
             )
@@ -228,10 +229,12 @@ class GANObjective:
         result = self.loss_fn(real_logits, fake_logits)
         parts = {"d_loss_real": result.d_loss_real, "d_loss_fake": result.d_loss_fake}
         if self.penalty != "none":
+            at = penalties.PenaltyInputs(
+                d_fn, real_images, fake_images, labels, fake_labels, d_variables, penalty_seed
+            )
+            weight = {} if self.penalty_weight is None else {"weight": self.penalty_weight}
             parts["penalty"] = penalties.lazy(
-                lambda: self._penalty(
-                    d_fn, real_images, fake_images, labels, fake_labels, d_variables, penalty_seed
-                ),
+                lambda: penalties.PENALTIES[self.penalty](at, **weight),
                 step,
                 self.penalty_interval,
             )
@@ -309,18 +312,6 @@ class GANObjective:
             tf.stop_gradient(fake_images), z, update_average=True, seed=seed
         )
         return -information
-
-    def _penalty(self, d_fn, real_images, fake_images, labels, fake_labels, d_variables, seed):
-        weight = {} if self.penalty_weight is None else {"weight": self.penalty_weight}
-        if self.penalty == "wgan_gp":
-            return penalties.wgan_gp(d_fn, real_images, fake_images, labels, **weight, seed=seed)
-        if self.penalty == "dragan":
-            return penalties.dragan(d_fn, real_images, labels, **weight, seed=seed)
-        if self.penalty == "r1":
-            return penalties.r1(d_fn, real_images, labels, **weight)
-        if self.penalty == "r2":
-            return penalties.r2(d_fn, fake_images, fake_labels, **weight)
-        return penalties.l2(d_variables, **weight)
 
     def _orthogonal(self, g_variables):
         # BigGAN section 3.1: kernels only; the shared class embedding and 1-D weights are left out.

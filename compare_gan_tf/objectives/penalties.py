@@ -11,11 +11,11 @@ the fakes). The random points of WGAN-GP and DRAGAN come from the global generat
 `seed`, from stateless draws (`seeds`) that XLA reproduces.
 """
 
+import typing
+
 import tensorflow as tf
 
 from compare_gan_tf.objectives.seeds import Draws
-
-PENALTIES = ("none", "wgan_gp", "dragan", "r1", "r2", "l2")
 
 
 def logits_and_input_gradient(d_fn, images, labels=None):
@@ -127,6 +127,34 @@ def l2(variables, weight=1.0):
     # compare_gan penalty_lib.l2_penalty: mean over kernels of tf.nn.l2_loss(W) = sum(W^2) / 2.
     halves = [0.5 * tf.reduce_sum(tf.square(tf.cast(k, tf.float32))) for k in kernels]
     return weight * tf.add_n(halves) / len(kernels)
+
+
+# The penalties by gin name (GANObjective.penalty), each called with the D step's inputs `at`
+# (a PenaltyInputs) and the weight keyword when one is set; "none" adds no term.
+PENALTIES = {
+    "none": None,
+    "wgan_gp": lambda at, **weight: wgan_gp(
+        at.d_fn, at.real_images, at.fake_images, at.labels, **weight, seed=at.seed
+    ),
+    "dragan": lambda at, **weight: dragan(
+        at.d_fn, at.real_images, at.labels, **weight, seed=at.seed
+    ),
+    "r1": lambda at, **weight: r1(at.d_fn, at.real_images, at.labels, **weight),
+    "r2": lambda at, **weight: r2(at.d_fn, at.fake_images, at.fake_labels, **weight),
+    "l2": lambda at, **weight: l2(at.d_variables, **weight),
+}
+
+
+class PenaltyInputs(typing.NamedTuple):
+    """What a D step offers a penalty."""
+
+    d_fn: typing.Callable
+    real_images: tf.Tensor
+    fake_images: tf.Tensor
+    labels: typing.Any
+    fake_labels: typing.Any
+    d_variables: list
+    seed: typing.Any
 
 
 def lazy(penalty_fn, step, interval=16):

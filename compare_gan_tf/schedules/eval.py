@@ -16,10 +16,11 @@ import tensorflow as tf
 import tqdm
 from absl import logging
 
+from compare_gan_tf.data.preprocessing import to_unit_range
 from compare_gan_tf.files import write_error
 
 # Imported for their gin configurables (digits_classifier.*, inception.*, keras_inception_v3.*).
-from compare_gan_tf.metrics import digits_classifier, inception  # noqa: F401
+from compare_gan_tf.metrics import digits_classifier, inception, keras_extractors  # noqa: F401
 from compare_gan_tf.metrics.evaluator import Evaluator
 from compare_gan_tf.metrics.results import append_result, read_results
 from compare_gan_tf.schedules.best import keep_if_best
@@ -104,7 +105,7 @@ class CheckpointScorer:
                 repeat=False,
             )
             self._reference = self.evaluator.reference_features(
-                ((images.numpy() + 1.0) / 2.0, labels.numpy()) for images, labels in batches
+                (to_unit_range(images).numpy(), labels.numpy()) for images, labels in batches
             )
         return self._reference
 

@@ -26,6 +26,7 @@ import tqdm
 from PIL import Image
 
 from compare_gan_tf.architectures.latents import seeded_z
+from compare_gan_tf.data.preprocessing import to_unit_range
 from compare_gan_tf.errors import UserError
 from compare_gan_tf.files import write_atomically
 from compare_gan_tf.schedules.export import chosen_checkpoint
@@ -104,7 +105,7 @@ class RunSampler:
         z = seeded_z(count, self._gan.z_dim, self._gan.z_prior, seed, truncation)
         outputs = self._gan.ema.average(z, labels, training=False).numpy()
         if not self.points:
-            outputs = np.clip((outputs + 1.0) / 2.0, 0.0, 1.0)
+            outputs = to_unit_range(outputs).numpy()
         return outputs, z.numpy()
 
 

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from compare_gan_tf.architectures import ARCHITECTURES, POINT_ARCHITECTURES
 from compare_gan_tf.data import MIXTURES, mode_statistics
+from compare_gan_tf.data.preprocessing import to_unit_range
 from compare_gan_tf.export import export_discriminator, export_generator
 from compare_gan_tf.training.pictures import (
     image_grid,
@@ -23,11 +24,6 @@ from compare_gan_tf.training.sampling import prepare_sampling
 
 # VEEGAN (Srivastava et al. 2017) scores the 2-D mixtures on 2,500 generated samples.
 MIXTURE_SAMPLES = 2500
-
-
-def images_in_unit_range(images):
-    """Model images in [-1, 1] as the [0, 1] images that extractors and hub modules take."""
-    return (np.asarray(images) + 1.0) / 2.0
 
 
 class DataKind:
@@ -60,7 +56,7 @@ class Images(DataKind):
 
         def generate_unit_range(draw, index, batch_size):
             images, labels = generate(draw, index, batch_size)
-            return images_in_unit_range(images), labels
+            return to_unit_range(images).numpy(), labels
 
         return evaluator.score(reference(), generate_unit_range)
 

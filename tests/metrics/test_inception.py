@@ -23,10 +23,9 @@ from compare_gan_tf.metrics.inception import (
     INCEPTION_TFHUB,
     INCEPTION_URL,
     InceptionExtractor,
-    KerasModelExtractor,
     inception_extractor,
-    keras_inception_v3,
 )
+from compare_gan_tf.metrics.keras_extractors import KerasModelExtractor, keras_inception_v3
 from compare_gan_tf.metrics.resizing import resize_images
 
 SIZE = 299
