@@ -10,11 +10,7 @@ import tensorflow as tf
 
 from compare_gan_tf.architectures.base import gin_builder
 from compare_gan_tf.architectures.resnet import ResNetDiscriminator, ResNetGenerator
-from compare_gan_tf.layers import (
-    DiscriminatorBottleneckBlock,
-    GeneratorBottleneckBlock,
-    generator_norm,
-)
+from compare_gan_tf.layers import DiscriminatorBottleneckBlock, GeneratorBottleneckBlock
 
 # Channel multipliers of ch, from the seed (G) or the first block (D) on: Brock et al. Tables 4-6
 # for 128-512 px, compare_gan for 32 and 64 px.
@@ -59,18 +55,13 @@ class _BigGanGeneratorBase(ResNetGenerator):
         if self.num_classes:
             # No SN on the shared embedding: BigGAN-PyTorch notes that it cripples G.
             self.embedding = keras.layers.Embedding(
-                self.num_classes, embedding_dim, embeddings_initializer=self.kernel_initializer()
+                self.num_classes, embedding_dim, embeddings_initializer=self.new_initializer()
             )
 
     def output_norm(self):
         # Brock et al. 2019, Figure 15: the BN before the output convolution is unconditional.
         kind = "none" if self.normalization == "none" else "batch"
-        return generator_norm(
-            kind,
-            synchronized=self.synchronized,
-            momentum=self.bn_momentum,
-            epsilon=self.bn_epsilon,
-        )
+        return self.make_generator_norm(kind, synchronized=self.synchronized)
 
     def get_config(self):
         config = super().get_config()

@@ -8,30 +8,20 @@ import keras
 import tensorflow as tf
 
 from compare_gan_tf.layers.base import NormalizableLayer
-from compare_gan_tf.layers.normalization import apply_norm, discriminator_norm, generator_norm
+from compare_gan_tf.layers.normalization import BatchNorms, apply_norm
 
 _relu = tf.nn.relu
 
 
-class _Block(NormalizableLayer):
-    """Holds the options every block shares (BN momentum and epsilon among them) and builds its
-    convolutions."""
+class _Block(BatchNorms, NormalizableLayer):
+    """Holds the options every block shares (BN momentum and epsilon among them); `BatchNorms`
+    builds its convolutions and batch norms."""
 
     def __init__(self, filters, bn_momentum=0.99, bn_epsilon=1e-5, **kwargs):
         super().__init__(**kwargs)
         self.filters = filters
         self.bn_momentum = bn_momentum
         self.bn_epsilon = bn_epsilon
-
-    def conv(self, filters, kernel_size):
-        layer = keras.layers.Conv2D(
-            filters,
-            kernel_size,
-            padding="same",
-            kernel_initializer=self.initializer(),
-            dtype=self.dtype_policy,
-        )
-        return self.normalize(layer)
 
     def get_config(self):
         config = super().get_config()
@@ -63,16 +53,7 @@ class _GeneratorBlock(_Block):
         )
 
     def norm(self):
-        return generator_norm(
-            self.normalization,
-            self.num_classes,
-            self.spectral_norm,
-            self.synchronized,
-            dtype=self.dtype_policy,
-            momentum=self.bn_momentum,
-            epsilon=self.bn_epsilon,
-            sn_power_iterations=self.sn_power_iterations,
-        )
+        return self.make_generator_norm(self.normalization, self.num_classes, self.synchronized)
 
     def maybe_upsample(self, x):
         return self.upsampling(x) if self.upsample else x
@@ -297,10 +278,8 @@ class DiscriminatorResBlock(_DiscriminatorBlock):
         super().__init__(filters, **kwargs)
         self.optimized = optimized
         self.normalization = normalization
-        self.norm1, self.norm2 = [
-            discriminator_norm(normalization, self.dtype_policy, self.bn_momentum, self.bn_epsilon)
-            for _ in range(2)
-        ]
+        self.norm1 = self.make_discriminator_norm(normalization)
+        self.norm2 = self.make_discriminator_norm(normalization)
         self.conv1 = self.conv(filters, 3)
         self.conv2 = self.conv(filters, 3)
 
