@@ -157,8 +157,20 @@ class BigGanDeepGenerator(_BigGanGeneratorBase):
         return condition, [condition] * len(self.blocks), None
 
 
+class _BigGanDiscriminatorBase(ResNetDiscriminator):
+    """The defaults of both BigGAN discriminators: SN, orthogonal weights, attention at 64 px
+    and global sum pooling."""
+
+    DEFAULT_NORMALIZATION = "spectral"
+    DEFAULT_INITIALIZER = "orthogonal"
+    POOLING = "sum"
+
+    def __init__(self, resolution, attention_resolution=64, **kwargs):
+        super().__init__(resolution, attention_resolution=attention_resolution, **kwargs)
+
+
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
-class BigGanDiscriminator(ResNetDiscriminator):
+class BigGanDiscriminator(_BigGanDiscriminatorBase):
     """BigGAN D (Brock et al. 2019, Figure 15c and Tables 4-6): residual blocks, the last one
     without downsampling, ReLU, global sum pooling, projection head.
     """
@@ -166,12 +178,6 @@ class BigGanDiscriminator(ResNetDiscriminator):
     ARCHITECTURE = "biggan"
     RESOLUTIONS = tuple(_D_MULTIPLIERS)
     DEFAULT_CH = 96
-    DEFAULT_NORMALIZATION = "spectral"
-    DEFAULT_INITIALIZER = "orthogonal"
-    POOLING = "sum"
-
-    def __init__(self, resolution, attention_resolution=64, **kwargs):
-        super().__init__(resolution, attention_resolution=attention_resolution, **kwargs)
 
     def plan(self):
         multipliers = _D_MULTIPLIERS[self.resolution]
@@ -180,7 +186,7 @@ class BigGanDiscriminator(ResNetDiscriminator):
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
-class BigGanDeepDiscriminator(ResNetDiscriminator):
+class BigGanDeepDiscriminator(_BigGanDiscriminatorBase):
     """BigGAN-deep D (Brock et al. 2019, Figure 16c and Tables 7-9): a 3x3 stem convolution,
     bottleneck blocks (every other one downsampling), ReLU, global sum pooling, projection head.
 
@@ -191,12 +197,6 @@ class BigGanDeepDiscriminator(ResNetDiscriminator):
     RESOLUTIONS = tuple(_DEEP_D_MULTIPLIERS)
     NORMALIZATIONS = ("none", "spectral", "bssn")
     DEFAULT_CH = 128
-    DEFAULT_NORMALIZATION = "spectral"
-    DEFAULT_INITIALIZER = "orthogonal"
-    POOLING = "sum"
-
-    def __init__(self, resolution, attention_resolution=64, **kwargs):
-        super().__init__(resolution, attention_resolution=attention_resolution, **kwargs)
 
     def plan(self):
         widths = [self.ch * multiplier for multiplier in _DEEP_D_MULTIPLIERS[self.resolution]]
