@@ -245,12 +245,8 @@ class DiscriminatorResBlock(_DiscriminatorBlock):
         normalization: str, default "none". "none", "batch" or "layer".
         downsample: bool, default True. Halve the height and width by average pooling.
         spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution.
-        sn_scale: float, default 1.0. BSSN's constant c.
-        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
-        bn_momentum, bn_epsilon: floats, default 0.99 and 1e-5. Momentum and epsilon of the
-            batch norms.
-        kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
-        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
+        sn_scale, sn_power_iterations, bn_momentum, bn_epsilon, kernel_initializer, **kwargs: as
+            in `GeneratorResBlock`.
 
     Call arguments:
         inputs: float tensor [B, H, W, C].
@@ -319,12 +315,8 @@ class DiscriminatorBottleneckBlock(_DiscriminatorBlock):
     Args:
         filters: int. Output channels, at least the input channels.
         channel_ratio: int, default 4. The bottleneck has filters / channel_ratio channels.
-        downsample: bool, default True. Halve the height and width by average pooling.
-        spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution.
-        sn_scale: float, default 1.0. BSSN's constant c.
-        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
-        kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
-        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
+        downsample, spectral_norm, sn_scale, sn_power_iterations, kernel_initializer, **kwargs:
+            as in `DiscriminatorResBlock`.
 
     Call arguments:
         inputs: float tensor [B, H, W, C_in].
