@@ -23,6 +23,15 @@ class _Block(BatchNorms, NormalizableLayer):
         self.bn_momentum = bn_momentum
         self.bn_epsilon = bn_epsilon
 
+    def bottleneck_convs(self, hidden):
+        """BigGAN-deep's four convolutions: 1x1 to `hidden` channels, two 3x3, 1x1 to `filters`."""
+        return [
+            self.conv(hidden, 1),
+            self.conv(hidden, 3),
+            self.conv(hidden, 3),
+            self.conv(self.filters, 1),
+        ]
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -188,13 +197,7 @@ class GeneratorBottleneckBlock(_GeneratorBlock):
                 f"GeneratorBottleneckBlock drops channels on its shortcut, so filters "
                 f"({self.filters}) must not exceed the input channels ({in_channels})."
             )
-        hidden = in_channels // self.channel_ratio
-        self.convs = [
-            self.conv(hidden, 1),
-            self.conv(hidden, 3),
-            self.conv(hidden, 3),
-            self.conv(self.filters, 1),
-        ]
+        self.convs = self.bottleneck_convs(in_channels // self.channel_ratio)
 
     def call(self, inputs, condition=None, training=None):
         n1, n2, n3, n4 = self.norms
@@ -341,13 +344,7 @@ class DiscriminatorBottleneckBlock(_DiscriminatorBlock):
     def __init__(self, filters, channel_ratio=4, **kwargs):
         super().__init__(filters, **kwargs)
         self.channel_ratio = channel_ratio
-        hidden = filters // channel_ratio
-        self.convs = [
-            self.conv(hidden, 1),
-            self.conv(hidden, 3),
-            self.conv(hidden, 3),
-            self.conv(filters, 1),
-        ]
+        self.convs = self.bottleneck_convs(filters // channel_ratio)
 
     def build(self, inputs_shape):
         in_channels = inputs_shape[-1]
