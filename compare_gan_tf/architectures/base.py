@@ -12,17 +12,11 @@ import keras
 import tensorflow as tf
 
 from compare_gan_tf.checks import check_choice
-from compare_gan_tf.layers import (
-    ProjectionHead,
-    discriminator_norm,
-    generator_norm,
-    get_initializer,
-    maybe_spectral_norm,
-)
+from compare_gan_tf.layers import ProjectionHead, get_initializer
 from compare_gan_tf.layers.normalization import (
     DISCRIMINATOR_NORMALIZATIONS as LAYER_NORMALIZATIONS_OF_D,
 )
-from compare_gan_tf.layers.normalization import GENERATOR_NORMALIZATIONS
+from compare_gan_tf.layers.normalization import GENERATOR_NORMALIZATIONS, BatchNorms
 from compare_gan_tf.layers.spectral_norm import SPECTRAL_NORM_MODES
 
 # D's choices: the layers' normalizations of activations, or spectral norm of the weights
@@ -69,8 +63,9 @@ def gin_builder(name, model_class):
     return configurable
 
 
-class _ArchitectureModel(keras.Model):
-    """Resolution check, weight-layer factories and get_config shared by G and D.
+class _ArchitectureModel(BatchNorms, keras.Model):
+    """Resolution check, options and get_config shared by G and D; their weight layers and
+    batch norms come from `BatchNorms`, as the blocks' do.
 
     Subclasses set ARCHITECTURE (registry name), RESOLUTIONS and their DEFAULT_* values; an
     argument left as None takes the architecture's default and get_config stores the result.
@@ -119,30 +114,13 @@ class _ArchitectureModel(keras.Model):
             labels = tf.zeros((1,), tf.int32) if self.num_classes else None
             self(tf.zeros((1, *shape[1:])), labels, training=False)
 
-    def kernel_initializer(self):
-        """A fresh initializer instance, so that no two layers start with equal weights."""
+    def new_initializer(self):
         return get_initializer(self.initializer)
 
-    def weight_layer(self, layer):
-        return maybe_spectral_norm(
-            layer, self.spectral_norm, self.sn_scale, self.sn_power_iterations
-        )
-
-    def dense(self, units):
-        return self.weight_layer(
-            keras.layers.Dense(units, kernel_initializer=self.kernel_initializer())
-        )
-
-    def conv(self, filters, kernel_size, strides=1, transposed=False):
-        conv_class = keras.layers.Conv2DTranspose if transposed else keras.layers.Conv2D
-        layer = conv_class(
-            filters,
-            kernel_size,
-            strides=strides,
-            padding="same",
-            kernel_initializer=self.kernel_initializer(),
-        )
-        return self.weight_layer(layer)
+    def sublayer_dtype(self):
+        # None: the sublayers take the global policy (the Experiment's mixed_precision), not a
+        # policy stored in the model's config.
+        return None
 
     def weight_options(self):
         """Spectral norm and initializer arguments of a compare_gan_tf.layers layer."""
@@ -150,7 +128,7 @@ class _ArchitectureModel(keras.Model):
             spectral_norm=self.spectral_norm,
             sn_scale=self.sn_scale,
             sn_power_iterations=self.sn_power_iterations,
-            kernel_initializer=self.kernel_initializer(),
+            kernel_initializer=self.new_initializer(),
         )
 
     def batch_norm_options(self):
@@ -232,15 +210,7 @@ class Generator(_ArchitectureModel):
 
     def norm(self):
         """A BN layer of this generator's kind (None for "none")."""
-        return generator_norm(
-            self.normalization,
-            self.num_classes,
-            self.spectral_norm,
-            self.synchronized,
-            momentum=self.bn_momentum,
-            epsilon=self.bn_epsilon,
-            sn_power_iterations=self.sn_power_iterations,
-        )
+        return self.make_generator_norm(self.normalization, self.num_classes, self.synchronized)
 
     def block_options(self):
         """Arguments of a generator block: weight options, normalization and its condition."""
@@ -344,7 +314,7 @@ class Discriminator(_ArchitectureModel):
 
     def inner_norm(self):
         """A normalization layer of the inner kind (None for "none")."""
-        return discriminator_norm(self.inner_normalization, None, self.bn_momentum, self.bn_epsilon)
+        return self.make_discriminator_norm(self.inner_normalization)
 
     def drop(self, x, training):
         if self.dropout_layer is None:

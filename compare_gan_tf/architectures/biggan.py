@@ -10,11 +10,7 @@ import tensorflow as tf
 
 from compare_gan_tf.architectures.base import gin_builder
 from compare_gan_tf.architectures.resnet import ResNetDiscriminator, ResNetGenerator
-from compare_gan_tf.layers import (
-    DiscriminatorBottleneckBlock,
-    GeneratorBottleneckBlock,
-    generator_norm,
-)
+from compare_gan_tf.layers import DiscriminatorBottleneckBlock, GeneratorBottleneckBlock
 
 # Channel multipliers of ch, from the seed (G) or the first block (D) on: Brock et al. Tables 4-6
 # for 128-512 px, compare_gan for 32 and 64 px.
@@ -59,18 +55,13 @@ class _BigGanGeneratorBase(ResNetGenerator):
         if self.num_classes:
             # No SN on the shared embedding: BigGAN-PyTorch notes that it cripples G.
             self.embedding = keras.layers.Embedding(
-                self.num_classes, embedding_dim, embeddings_initializer=self.kernel_initializer()
+                self.num_classes, embedding_dim, embeddings_initializer=self.new_initializer()
             )
 
     def output_norm(self):
         # Brock et al. 2019, Figure 15: the BN before the output convolution is unconditional.
         kind = "none" if self.normalization == "none" else "batch"
-        return generator_norm(
-            kind,
-            synchronized=self.synchronized,
-            momentum=self.bn_momentum,
-            epsilon=self.bn_epsilon,
-        )
+        return self.make_generator_norm(kind, synchronized=self.synchronized)
 
     def get_config(self):
         config = super().get_config()
@@ -166,8 +157,20 @@ class BigGanDeepGenerator(_BigGanGeneratorBase):
         return condition, [condition] * len(self.blocks), None
 
 
+class _BigGanDiscriminatorBase(ResNetDiscriminator):
+    """The defaults of both BigGAN discriminators: SN, orthogonal weights, attention at 64 px
+    and global sum pooling."""
+
+    DEFAULT_NORMALIZATION = "spectral"
+    DEFAULT_INITIALIZER = "orthogonal"
+    POOLING = "sum"
+
+    def __init__(self, resolution, attention_resolution=64, **kwargs):
+        super().__init__(resolution, attention_resolution=attention_resolution, **kwargs)
+
+
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
-class BigGanDiscriminator(ResNetDiscriminator):
+class BigGanDiscriminator(_BigGanDiscriminatorBase):
     """BigGAN D (Brock et al. 2019, Figure 15c and Tables 4-6): residual blocks, the last one
     without downsampling, ReLU, global sum pooling, projection head.
     """
@@ -175,12 +178,6 @@ class BigGanDiscriminator(ResNetDiscriminator):
     ARCHITECTURE = "biggan"
     RESOLUTIONS = tuple(_D_MULTIPLIERS)
     DEFAULT_CH = 96
-    DEFAULT_NORMALIZATION = "spectral"
-    DEFAULT_INITIALIZER = "orthogonal"
-    POOLING = "sum"
-
-    def __init__(self, resolution, attention_resolution=64, **kwargs):
-        super().__init__(resolution, attention_resolution=attention_resolution, **kwargs)
 
     def plan(self):
         multipliers = _D_MULTIPLIERS[self.resolution]
@@ -189,7 +186,7 @@ class BigGanDiscriminator(ResNetDiscriminator):
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
-class BigGanDeepDiscriminator(ResNetDiscriminator):
+class BigGanDeepDiscriminator(_BigGanDiscriminatorBase):
     """BigGAN-deep D (Brock et al. 2019, Figure 16c and Tables 7-9): a 3x3 stem convolution,
     bottleneck blocks (every other one downsampling), ReLU, global sum pooling, projection head.
 
@@ -200,12 +197,6 @@ class BigGanDeepDiscriminator(ResNetDiscriminator):
     RESOLUTIONS = tuple(_DEEP_D_MULTIPLIERS)
     NORMALIZATIONS = ("none", "spectral", "bssn")
     DEFAULT_CH = 128
-    DEFAULT_NORMALIZATION = "spectral"
-    DEFAULT_INITIALIZER = "orthogonal"
-    POOLING = "sum"
-
-    def __init__(self, resolution, attention_resolution=64, **kwargs):
-        super().__init__(resolution, attention_resolution=attention_resolution, **kwargs)
 
     def plan(self):
         widths = [self.ch * multiplier for multiplier in _DEEP_D_MULTIPLIERS[self.resolution]]

@@ -27,7 +27,31 @@ from compare_gan_tf.layers import (
 )
 
 
-class ResNetGenerator(Generator):
+class _SelfAttention:
+    """SAGAN's self-attention (a NonLocalBlock) after one block of the residual G or D: the block
+    whose output resolution is `attention_resolution` (None: nowhere)."""
+
+    def add_attention(self, attention_resolution, block_resolutions, first):
+        """Places the attention by the blocks' output resolutions; `first`: see attention_index."""
+        self.attention_resolution = attention_resolution
+        self.attention_after = attention_index(block_resolutions, attention_resolution, first)
+        self.attention = None
+        if self.attention_after is not None:
+            self.attention = NonLocalBlock(**self.weight_options())
+
+    def attend(self, index, h, training):
+        """Block `index`'s output `h`, through the attention when it follows that block."""
+        if index != self.attention_after:
+            return h
+        return self.attention(h, training=training)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(attention_resolution=self.attention_resolution)
+        return config
+
+
+class ResNetGenerator(_SelfAttention, Generator):
     """fc to a seed map, residual blocks, BN-ReLU-conv3x3 to the image.
 
     `plan()` gives (seed size, seed width, [(block width, upsample), ...]). `attention_resolution`
@@ -36,7 +60,6 @@ class ResNetGenerator(Generator):
 
     def __init__(self, resolution, attention_resolution=None, **kwargs):
         super().__init__(resolution, **kwargs)
-        self.attention_resolution = attention_resolution
         seed, width, blocks = self.plan()
         self.seed_shape = (seed, seed, width)
         self.fc = self.dense(seed * seed * width)
@@ -45,10 +68,7 @@ class ResNetGenerator(Generator):
         for _, upsample in blocks:
             seed *= 2 if upsample else 1
             sizes.append(seed)
-        self.attention_after = attention_index(sizes, attention_resolution, first=True)
-        self.attention = None
-        if self.attention_after is not None:
-            self.attention = NonLocalBlock(**self.weight_options())
+        self.add_attention(attention_resolution, sizes, first=True)
         self.final_norm = self.output_norm()
         self.final_conv = self.conv(self.output_conv_width(), 3)
 
@@ -75,19 +95,12 @@ class ResNetGenerator(Generator):
         seed_input, conditions, final_condition = self.stage_inputs(z, labels)
         h = tf.reshape(self.fc(seed_input, training=training), (-1, *self.seed_shape))
         for index, (block, condition) in enumerate(zip(self.blocks, conditions)):
-            h = block(h, condition, training=training)
-            if index == self.attention_after:
-                h = self.attention(h, training=training)
+            h = self.attend(index, block(h, condition, training=training), training)
         h = tf.nn.relu(apply_norm(self.final_norm, h, final_condition, training))
         return self.final_conv(h, training=training)[..., : self.channels]
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(attention_resolution=self.attention_resolution)
-        return config
 
-
-class ResNetDiscriminator(Discriminator):
+class ResNetDiscriminator(_SelfAttention, Discriminator):
     """Residual blocks (the first is SNGAN's optimized block unless a stem conv precedes it),
     then ReLU and global pooling ("mean" or "sum"), or a plain flatten ("flatten").
 
@@ -100,7 +113,6 @@ class ResNetDiscriminator(Discriminator):
 
     def __init__(self, resolution, attention_resolution=None, **kwargs):
         super().__init__(resolution, **kwargs)
-        self.attention_resolution = attention_resolution
         stem, blocks = self.plan()
         self.stem = self.conv(stem, 3) if stem else None
         self.blocks = [
@@ -111,10 +123,7 @@ class ResNetDiscriminator(Discriminator):
         for _, downsample in blocks:
             size //= 2 if downsample else 1
             sizes.append(size)
-        self.attention_after = attention_index(sizes, attention_resolution, first=False)
-        self.attention = None
-        if self.attention_after is not None:
-            self.attention = NonLocalBlock(**self.weight_options())
+        self.add_attention(attention_resolution, sizes, first=False)
 
     def plan(self):
         raise NotImplementedError
@@ -128,20 +137,13 @@ class ResNetDiscriminator(Discriminator):
     def extract_features(self, images, training):
         h = images if self.stem is None else self.stem(images, training=training)
         for index, block in enumerate(self.blocks):
-            h = self.drop(block(h, training=training), training)
-            if index == self.attention_after:
-                h = self.attention(h, training=training)
+            h = self.attend(index, self.drop(block(h, training=training), training), training)
         if self.POOLING == "flatten":
             return flatten(h)
         h = tf.nn.relu(h)
         if self.POOLING == "sum":
             return tf.reduce_sum(h, axis=[1, 2])
         return tf.reduce_mean(h, axis=[1, 2])
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(attention_resolution=self.attention_resolution)
-        return config
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")

@@ -53,7 +53,7 @@ class NonLocalBlock(NormalizableLayer):
             filters,
             1,
             use_bias=False,
-            kernel_initializer=self.initializer(),
+            kernel_initializer=self.new_initializer(),
             dtype=self.dtype_policy,
         )
         return self.normalize(conv)

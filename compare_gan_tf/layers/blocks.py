@@ -8,14 +8,14 @@ import keras
 import tensorflow as tf
 
 from compare_gan_tf.layers.base import NormalizableLayer
-from compare_gan_tf.layers.normalization import apply_norm, discriminator_norm, generator_norm
+from compare_gan_tf.layers.normalization import BatchNorms, apply_norm
 
 _relu = tf.nn.relu
 
 
-class _Block(NormalizableLayer):
-    """Holds the options every block shares (BN momentum and epsilon among them) and builds its
-    convolutions."""
+class _Block(BatchNorms, NormalizableLayer):
+    """Holds the options every block shares (BN momentum and epsilon among them); `BatchNorms`
+    builds its convolutions and batch norms."""
 
     def __init__(self, filters, bn_momentum=0.99, bn_epsilon=1e-5, **kwargs):
         super().__init__(**kwargs)
@@ -23,15 +23,14 @@ class _Block(NormalizableLayer):
         self.bn_momentum = bn_momentum
         self.bn_epsilon = bn_epsilon
 
-    def conv(self, filters, kernel_size):
-        layer = keras.layers.Conv2D(
-            filters,
-            kernel_size,
-            padding="same",
-            kernel_initializer=self.initializer(),
-            dtype=self.dtype_policy,
-        )
-        return self.normalize(layer)
+    def bottleneck_convs(self, hidden):
+        """BigGAN-deep's four convolutions: 1x1 to `hidden` channels, two 3x3, 1x1 to `filters`."""
+        return [
+            self.conv(hidden, 1),
+            self.conv(hidden, 3),
+            self.conv(hidden, 3),
+            self.conv(self.filters, 1),
+        ]
 
     def get_config(self):
         config = super().get_config()
@@ -63,16 +62,7 @@ class _GeneratorBlock(_Block):
         )
 
     def norm(self):
-        return generator_norm(
-            self.normalization,
-            self.num_classes,
-            self.spectral_norm,
-            self.synchronized,
-            dtype=self.dtype_policy,
-            momentum=self.bn_momentum,
-            epsilon=self.bn_epsilon,
-            sn_power_iterations=self.sn_power_iterations,
-        )
+        return self.make_generator_norm(self.normalization, self.num_classes, self.synchronized)
 
     def maybe_upsample(self, x):
         return self.upsampling(x) if self.upsample else x
@@ -207,13 +197,7 @@ class GeneratorBottleneckBlock(_GeneratorBlock):
                 f"GeneratorBottleneckBlock drops channels on its shortcut, so filters "
                 f"({self.filters}) must not exceed the input channels ({in_channels})."
             )
-        hidden = in_channels // self.channel_ratio
-        self.convs = [
-            self.conv(hidden, 1),
-            self.conv(hidden, 3),
-            self.conv(hidden, 3),
-            self.conv(self.filters, 1),
-        ]
+        self.convs = self.bottleneck_convs(in_channels // self.channel_ratio)
 
     def call(self, inputs, condition=None, training=None):
         n1, n2, n3, n4 = self.norms
@@ -264,12 +248,8 @@ class DiscriminatorResBlock(_DiscriminatorBlock):
         normalization: str, default "none". "none", "batch" or "layer".
         downsample: bool, default True. Halve the height and width by average pooling.
         spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution.
-        sn_scale: float, default 1.0. BSSN's constant c.
-        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
-        bn_momentum, bn_epsilon: floats, default 0.99 and 1e-5. Momentum and epsilon of the
-            batch norms.
-        kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
-        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
+        sn_scale, sn_power_iterations, bn_momentum, bn_epsilon, kernel_initializer, **kwargs: as
+            in `GeneratorResBlock`.
 
     Call arguments:
         inputs: float tensor [B, H, W, C].
@@ -297,10 +277,8 @@ class DiscriminatorResBlock(_DiscriminatorBlock):
         super().__init__(filters, **kwargs)
         self.optimized = optimized
         self.normalization = normalization
-        self.norm1, self.norm2 = [
-            discriminator_norm(normalization, self.dtype_policy, self.bn_momentum, self.bn_epsilon)
-            for _ in range(2)
-        ]
+        self.norm1 = self.make_discriminator_norm(normalization)
+        self.norm2 = self.make_discriminator_norm(normalization)
         self.conv1 = self.conv(filters, 3)
         self.conv2 = self.conv(filters, 3)
 
@@ -340,12 +318,8 @@ class DiscriminatorBottleneckBlock(_DiscriminatorBlock):
     Args:
         filters: int. Output channels, at least the input channels.
         channel_ratio: int, default 4. The bottleneck has filters / channel_ratio channels.
-        downsample: bool, default True. Halve the height and width by average pooling.
-        spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution.
-        sn_scale: float, default 1.0. BSSN's constant c.
-        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
-        kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
-        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
+        downsample, spectral_norm, sn_scale, sn_power_iterations, kernel_initializer, **kwargs:
+            as in `DiscriminatorResBlock`.
 
     Call arguments:
         inputs: float tensor [B, H, W, C_in].
@@ -370,13 +344,7 @@ class DiscriminatorBottleneckBlock(_DiscriminatorBlock):
     def __init__(self, filters, channel_ratio=4, **kwargs):
         super().__init__(filters, **kwargs)
         self.channel_ratio = channel_ratio
-        hidden = filters // channel_ratio
-        self.convs = [
-            self.conv(hidden, 1),
-            self.conv(hidden, 3),
-            self.conv(hidden, 3),
-            self.conv(filters, 1),
-        ]
+        self.convs = self.bottleneck_convs(filters // channel_ratio)
 
     def build(self, inputs_shape):
         in_channels = inputs_shape[-1]

@@ -54,9 +54,7 @@ class ProjectionHead(NormalizableLayer):
     def __init__(self, num_classes=None, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = num_classes
-        self.linear = self.normalize(
-            keras.layers.Dense(1, kernel_initializer=self.initializer(), dtype=self.dtype_policy)
-        )
+        self.linear = self.dense(1)
 
     def build(self, features_shape, labels_shape=None):
         self.linear.build(features_shape)
@@ -64,7 +62,7 @@ class ProjectionHead(NormalizableLayer):
             embedding = keras.layers.Embedding(
                 self.num_classes,
                 features_shape[-1],
-                embeddings_initializer=self.initializer(),
+                embeddings_initializer=self.new_initializer(),
                 dtype=self.dtype_policy,
             )
             self.embedding = self.normalize(embedding)

@@ -9,7 +9,7 @@ import keras
 import tensorflow as tf
 
 from compare_gan_tf.checks import check_choice
-from compare_gan_tf.layers.base import NormalizableLayer
+from compare_gan_tf.layers.base import NormalizableLayer, WeightLayers
 
 
 def _standardizer(momentum, epsilon, synchronized, dtype):
@@ -39,13 +39,6 @@ class _ModulatedBatchNorm(NormalizableLayer):
         self.epsilon = epsilon
         self.synchronized = synchronized
         self.standardize = _standardizer(momentum, epsilon, synchronized, self.dtype_policy)
-
-    def dense(self, units, **kwargs):
-        return self.normalize(
-            keras.layers.Dense(
-                units, kernel_initializer=self.initializer(), dtype=self.dtype_policy, **kwargs
-            )
-        )
 
     def gain_and_bias(self, condition, training):
         raise NotImplementedError
@@ -321,6 +314,28 @@ def discriminator_norm(kind, dtype=None, momentum=0.99, epsilon=1e-5):
         # and the compare_gan study; keras LayerNormalization would normalize each pixel alone.
         return keras.layers.GroupNormalization(groups=1, epsilon=1e-5, dtype=dtype)
     raise AssertionError(f"DISCRIMINATOR_NORMALIZATIONS lists {kind!r} but it is not built here.")
+
+
+class BatchNorms(WeightLayers):
+    """Mixin of the blocks and models: their weight layers, and their batch norms built with the
+    owner's `bn_momentum`, `bn_epsilon`, spectral-norm options and sublayer dtype."""
+
+    def make_generator_norm(self, kind, num_classes=None, synchronized=False):
+        """A `generator_norm` layer of `kind` (None for "none")."""
+        return generator_norm(
+            kind,
+            num_classes,
+            self.spectral_norm,
+            synchronized,
+            dtype=self.sublayer_dtype(),
+            momentum=self.bn_momentum,
+            epsilon=self.bn_epsilon,
+            sn_power_iterations=self.sn_power_iterations,
+        )
+
+    def make_discriminator_norm(self, kind):
+        """A `discriminator_norm` layer of `kind` (None for "none")."""
+        return discriminator_norm(kind, self.sublayer_dtype(), self.bn_momentum, self.bn_epsilon)
 
 
 def apply_norm(norm, inputs, condition=None, training=None):

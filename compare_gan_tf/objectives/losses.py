@@ -45,32 +45,30 @@ def _result(d_loss_real, d_loss_fake, g_loss):
     return LossResult(d_loss, d_loss_real, d_loss_fake, g_loss)
 
 
-@gin.configurable
-def non_saturating(real_logits, fake_logits):
-    """Non-saturating loss, the default (Goodfellow et al. 2014, section 3)."""
+def _cross_entropy(real_logits, fake_logits, g_term):
+    """D's cross-entropy of non_saturating and minimax, with G's per-logit term `g_term`."""
     real = _check_logits(real_logits, "real_logits")
     fake = _check_logits(fake_logits, "fake_logits")
     return _result(
         # Goodfellow et al. 2014, eq. 1: -log sigmoid(l_r) - log(1 - sigmoid(l_f)).
         d_loss_real=_mean(lambda x: tf.nn.softplus(-x), real),
         d_loss_fake=_mean(tf.nn.softplus, fake),
-        # Goodfellow et al. 2014, section 3: G maximizes log D(G(z)), i.e. minimizes softplus(-l_f).
-        g_loss=_mean(lambda x: tf.nn.softplus(-x), fake),
+        g_loss=_mean(g_term, fake),
     )
+
+
+@gin.configurable
+def non_saturating(real_logits, fake_logits):
+    """Non-saturating loss, the default (Goodfellow et al. 2014, section 3)."""
+    # Goodfellow et al. 2014, section 3: G maximizes log D(G(z)), i.e. minimizes softplus(-l_f).
+    return _cross_entropy(real_logits, fake_logits, lambda x: tf.nn.softplus(-x))
 
 
 @gin.configurable
 def minimax(real_logits, fake_logits):
     """Saturating minimax loss: G minimizes log(1 - D(G(z))) directly (not in compare_gan v3)."""
-    real = _check_logits(real_logits, "real_logits")
-    fake = _check_logits(fake_logits, "fake_logits")
-    return _result(
-        # Goodfellow et al. 2014, eq. 1 (the D side is the non-saturating one).
-        d_loss_real=_mean(lambda x: tf.nn.softplus(-x), real),
-        d_loss_fake=_mean(tf.nn.softplus, fake),
-        # Goodfellow et al. 2014, eq. 1: log(1 - sigmoid(l_f)) = -softplus(l_f).
-        g_loss=_mean(lambda x: -tf.nn.softplus(x), fake),
-    )
+    # Goodfellow et al. 2014, eq. 1: log(1 - sigmoid(l_f)) = -softplus(l_f).
+    return _cross_entropy(real_logits, fake_logits, lambda x: -tf.nn.softplus(x))
 
 
 @gin.configurable

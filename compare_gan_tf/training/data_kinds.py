@@ -66,15 +66,7 @@ class Images(DataKind):
     def export(self, gan, directory, metadata, advance=lambda: None):
         """Writes directory/generator and directory/discriminator; returns the generator's path.
         `advance()` is called after each standing-statistics table and each module."""
-        generator = export_generator(
-            gan.ema.average,
-            os.path.join(directory, "generator"),
-            num_classes=gan.num_classes,
-            z_prior=gan.z_prior,
-            metadata=metadata,
-            standing_statistics=_matched_statistics(gan, advance),
-        )
-        advance()
+        generator = _export_generator(gan, directory, metadata, advance)
         export_discriminator(
             gan.discriminator,
             os.path.join(directory, "discriminator"),
@@ -140,16 +132,21 @@ class Points(DataKind):
     def export(self, gan, directory, metadata, advance=lambda: None):
         """Writes directory/generator (its `generated` is [B, 2]); returns its path.
         `advance()` is called after each standing-statistics table and the module."""
-        path = export_generator(
-            gan.ema.average,
-            os.path.join(directory, "generator"),
-            num_classes=gan.num_classes,
-            z_prior=gan.z_prior,
-            metadata=metadata,
-            standing_statistics=_matched_statistics(gan, advance),
-        )
-        advance()
-        return path
+        return _export_generator(gan, directory, metadata, advance)
+
+
+def _export_generator(gan, directory, metadata, advance):
+    """Writes the EMA generator's module to directory/generator; returns its path."""
+    path = export_generator(
+        gan.ema.average,
+        os.path.join(directory, "generator"),
+        num_classes=gan.num_classes,
+        z_prior=gan.z_prior,
+        metadata=metadata,
+        standing_statistics=_matched_statistics(gan, advance),
+    )
+    advance()
+    return path
 
 
 def _matched_statistics(gan, advance):
