@@ -124,12 +124,13 @@ def laplacian_pyramid(images, num_levels):
     return levels
 
 
-def random_positions(rng, num_images, per_image, height, width, patch_size=PATCH_SIZE):
-    """Centres (rows, cols), each [num_images, per_image], drawn uniformly (rows first) so that
-    the patch_size x patch_size neighbourhood stays inside the level."""
+def random_positions(uniform, height, width, patch_size=PATCH_SIZE):
+    """Centres (rows, cols), each [..., K], from numbers `uniform` [..., 2, K] in [0, 1) (rows
+    from [..., 0, :]): uniform over the centres that keep the patch_size x patch_size
+    neighbourhood inside a height x width level."""
     half = patch_size // 2
-    rows = rng.integers(half, height - half, size=(num_images, per_image))
-    cols = rng.integers(half, width - half, size=(num_images, per_image))
+    rows = half + np.floor(uniform[..., 0, :] * (height - 2 * half)).astype(np.int64)
+    cols = half + np.floor(uniform[..., 1, :] * (width - 2 * half)).astype(np.int64)
     return rows, cols
 
 
@@ -191,8 +192,9 @@ def sliced_wasserstein(first, second, directions):
 class DescriptorSet:
     """The descriptors of a stream of image batches (float [B, H, W, C] in [0, 1]), per level.
 
-    For each batch and each level (finest first), the centres come from
-    np.random.default_rng(seed) as in `random_positions`. Only the descriptors are kept.
+    The centres come from np.random.default_rng(seed).random((N, levels, 2, K)) through
+    `random_positions`, drawn image by image, so they do not depend on how the images are
+    batched. Only the descriptors are kept.
     """
 
     def __init__(
@@ -224,11 +226,11 @@ class DescriptorSet:
                 f"{self.name} batches changed shape from {self.image_shape} to "
                 f"{images.shape[1:]}; SWD compares images of one size."
             )
-        for parts, level in zip(self._levels, laplacian_pyramid(images, len(self.resolutions))):
-            rows, cols = random_positions(
-                self._rng, len(images), self.descriptors_per_image, *level.shape[1:3]
-            )
-            parts.append(descriptors_at(level, rows, cols))
+        num_levels = len(self.resolutions)
+        uniform = self._rng.random((len(images), num_levels, 2, self.descriptors_per_image))
+        for index, level in enumerate(laplacian_pyramid(images, num_levels)):
+            rows, cols = random_positions(uniform[:, index], *level.shape[1:3])
+            self._levels[index].append(descriptors_at(level, rows, cols))
         self.num_images += len(images)
 
     def descriptors(self, num_images):

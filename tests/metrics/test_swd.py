@@ -87,7 +87,7 @@ def test_pyramid_equals_the_scipy_reference_and_reconstructs_the_images():
 def test_descriptors_are_the_neighbourhoods_at_the_centres():
     rng = np.random.default_rng(1)
     level = rng.normal(size=(3, 12, 10, 2)).astype(np.float32)
-    rows, cols = random_positions(rng, 3, 4, 12, 10)
+    rows, cols = random_positions(rng.random((3, 2, 4)), 12, 10)
     patches = descriptors_at(level, rows, cols)
     assert patches.shape == (12, 7, 7, 2)
     for image in range(3):
@@ -98,9 +98,13 @@ def test_descriptors_are_the_neighbourhoods_at_the_centres():
 
 
 def test_positions_cover_every_centre_that_keeps_the_patch_inside():
-    rows, cols = random_positions(np.random.default_rng(2), 50, 100, 16, 9)
+    rows, cols = random_positions(np.random.default_rng(2).random((50, 2, 100)), 16, 9)
     assert (rows.min(), rows.max()) == (3, 12)
     assert (cols.min(), cols.max()) == (3, 5)
+    counts = np.bincount(rows.ravel() - 3)
+    assert len(counts) == 10 and counts.min() > 0.8 * counts.mean()
+    edges = np.array([[[0.0, 0.999999], [0.0, 0.999999]]])  # [1, 2, K]: the extreme numbers
+    assert [a.tolist() for a in random_positions(edges, 16, 9)] == [[[3, 12]], [[3, 5]]]
 
 
 def test_normalizations_match_their_definitions():
@@ -174,23 +178,21 @@ def test_levels_follow_the_image_size():
         pyramid_resolutions(50, 50, resolution_min=8)
 
 
-def reference_swd(real, fake, seed, per_image, num_projections, batch_size):
-    """The whole definition with numpy/scipy, drawing from the documented random streams."""
+def reference_swd(real, fake, seed, per_image, num_projections):
+    """The whole definition with numpy/scipy, drawing from the documented random streams, all
+    images at once (the implementation under test works in batches)."""
     count = min(len(real), len(fake))
     num_levels = len(pyramid_resolutions(*real.shape[1:3]))
     sets = []
     for stream, images in enumerate((real[:count], fake[:count])):
-        rng = np.random.default_rng([seed, stream])
+        uniform = np.random.default_rng([seed, stream]).random((count, num_levels, 2, per_image))
         levels = [[] for _ in range(num_levels)]
-        for start in range(0, count, batch_size):
-            pyramid = reference_pyramid(images[start : start + batch_size], num_levels)
-            for parts, level in zip(levels, pyramid):
-                batch, height, width, _ = level.shape
-                rows = rng.integers(3, height - 3, size=(batch, per_image))
-                cols = rng.integers(3, width - 3, size=(batch, per_image))
-                for image in range(batch):
-                    for r, c in zip(rows[image], cols[image]):
-                        parts.append(level[image, r - 3 : r + 4, c - 3 : c + 4])
+        for index, level in enumerate(reference_pyramid(images, num_levels)):
+            _, height, width, _ = level.shape
+            for image in range(count):
+                for u, v in zip(*uniform[image, index]):
+                    r, c = 3 + int(u * (height - 6)), 3 + int(v * (width - 6))
+                    levels[index].append(level[image, r - 3 : r + 4, c - 3 : c + 4])
         sets.append([reference_normalize(np.stack(parts)) for parts in levels])
     rng = np.random.default_rng([seed, 2])
     distances = []
@@ -208,7 +210,7 @@ def test_distance_equals_the_numpy_reference_end_to_end():
     result = sliced_wasserstein_distance(
         real, fake, descriptors_per_image=16, num_projections=40, seed=3, batch_size=4
     )
-    expected = reference_swd(real, fake, seed=3, per_image=16, num_projections=40, batch_size=4)
+    expected = reference_swd(real, fake, seed=3, per_image=16, num_projections=40)
     assert result.resolutions == (32, 16)
     np.testing.assert_allclose(result.distances, expected, rtol=1e-5)
     assert result.mean == pytest.approx(np.mean(expected), rel=1e-5)
