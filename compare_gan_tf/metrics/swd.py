@@ -248,27 +248,42 @@ def _check_count(num_images, name):
         )
 
 
+def _match_channels(descriptors, channels):
+    """Descriptors [N, p, p, C] in the real images' channel format: an RGB set against gray reals
+    becomes its channel mean, a gray set against RGB reals is tiled. The pyramid is linear and
+    per channel, so these are the descriptors of the channel-mean or tiled images."""
+    if descriptors.shape[-1] == channels:
+        return descriptors
+    if channels == 1:
+        return descriptors.mean(axis=-1, keepdims=True)
+    return np.repeat(descriptors, channels, axis=-1)
+
+
 def swd_between(real, fake, num_projections=NUM_PROJECTIONS, normalization="channel", seed=0):
     """SWD between two DescriptorSets, on the first min(N_real, N_fake) images of each.
 
-    Each level draws its directions from np.random.default_rng(seed), finest level first.
+    Each level draws its directions from np.random.default_rng(seed), finest level first. The
+    fakes are compared in the real images' channel format (a grayscale model's hub module emits
+    RGB tiles of its gray images: they are compared as their channel mean, which is exactly the
+    gray image; the digits classifier reads RGB the same way).
     """
     num_projections = check_positive_int(num_projections, "num_projections")
     count = min(real.num_images, fake.num_images)
     for descriptor_set in (real, fake):
         _check_count(descriptor_set.num_images, descriptor_set.name)
-    if real.image_shape != fake.image_shape:
+    if real.image_shape[:2] != fake.image_shape[:2]:
         raise ValueError(
             f"{real.name} are {real.image_shape} but {fake.name} are {fake.image_shape}; "
-            "score images of one size and channel count."
+            "score images of one size."
         )
     if real.descriptors_per_image != fake.descriptors_per_image:
         raise ValueError("Both sets need the same descriptors_per_image.")
     rng = np.random.default_rng(seed)
     distances = []
+    channels = real.image_shape[-1]
     for real_level, fake_level in zip(real.descriptors(count), fake.descriptors(count)):
         first = normalize_descriptors(real_level, normalization)
-        second = normalize_descriptors(fake_level, normalization)
+        second = normalize_descriptors(_match_channels(fake_level, channels), normalization)
         directions = random_directions(rng, first.shape[1], num_projections)
         distances.append(sliced_wasserstein(first, second, directions))
     return SlicedWasserstein(
@@ -288,7 +303,8 @@ def sliced_wasserstein_distance(
     seed=0,
     batch_size=256,
 ):
-    """SWD between two image sets (float [N, H, W, C] in [0, 1], one shape, N >= 2 each).
+    """SWD between two image sets (float [N, H, W, C] in [0, 1], one size, N >= 2 each; the
+    fakes are compared in the real images' channel format, see `swd_between`).
 
     Uses the first min(N_real, N_fake) images of each set (the sorted projections are paired
     one to one). Positions come from np.random.default_rng([seed, 0]) for the real images and
@@ -307,10 +323,10 @@ def sliced_wasserstein_distance(
         descriptor_set = DescriptorSet(
             resolution_min, descriptors_per_image, seed=[seed, stream], name=name
         )
-        if images.shape[1:] != real_images.shape[1:]:
+        if images.shape[1:3] != real_images.shape[1:3]:
             raise ValueError(
                 f"real_images are {real_images.shape[1:]} but fake_images are "
-                f"{images.shape[1:]}; score images of one size and channel count."
+                f"{images.shape[1:]}; score images of one size."
             )
         for start in range(0, count, batch_size):
             descriptor_set.add(images[start : min(start + batch_size, count)])

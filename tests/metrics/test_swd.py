@@ -251,6 +251,20 @@ def test_tf_gan_settings_give_its_definition():
     assert result.distances[0] == pytest.approx(reference_sliced(*flat, directions), rel=1e-5)
 
 
+def test_fakes_are_compared_in_the_real_images_channel_format():
+    # A grayscale model's hub module emits its gray images tiled to RGB.
+    rng = np.random.default_rng(10)
+    real, fake = smooth_images(rng, 8, 16, channels=1), smooth_images(rng, 8, 16, channels=1)
+    settings = dict(descriptors_per_image=32, num_projections=32, seed=4)
+    gray = sliced_wasserstein_distance(real, fake, **settings)
+    tiled = sliced_wasserstein_distance(real, np.repeat(fake, 3, axis=-1), **settings)
+    assert tiled.distances[0] == pytest.approx(gray.distances[0], rel=1e-6)
+    rgb_real = np.repeat(real, 3, axis=-1)
+    both_rgb = sliced_wasserstein_distance(rgb_real, np.repeat(fake, 3, axis=-1), **settings)
+    gray_fake = sliced_wasserstein_distance(rgb_real, fake, **settings)
+    assert gray_fake.distances[0] == pytest.approx(both_rgb.distances[0], rel=1e-6)
+
+
 def test_bad_inputs_raise_one_clear_error():
     images = np.zeros((4, 16, 16, 3), np.float32)
     with pytest.raises(ValueError, match=r"NHWC.*add a batch axis"):
