@@ -15,7 +15,7 @@ import gin
 import numpy as np
 
 from compare_gan_tf.checks import check_choice
-from compare_gan_tf.errors import UserError
+from compare_gan_tf.errors import ConfigError, UserError
 from compare_gan_tf.metrics import ms_ssim
 from compare_gan_tf.metrics.features import check_images, extract
 from compare_gan_tf.metrics.image_scores import (
@@ -96,7 +96,7 @@ class Evaluator:
         self.seed = seed
         needed = ms_ssim.BATCH_SIZE * ms_ssim.NUM_BATCHES
         if "ms_ssim" in self.metrics and num_samples < needed:
-            raise ValueError(
+            raise ConfigError(
                 f"evaluator.metrics lists ms_ssim, which scores {ms_ssim.NUM_BATCHES} batches "
                 f"of {ms_ssim.BATCH_SIZE} generated images, but evaluator.num_samples is "
                 f"{num_samples}; raise num_samples to at least {needed} or drop ms_ssim."

@@ -7,6 +7,7 @@ features an independent numpy function of the images.
 import numpy as np
 import pytest
 
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.metrics import fid_from_features, inception_score_from_logits
 from compare_gan_tf.metrics.evaluator import Evaluator, make_extractor
 from compare_gan_tf.metrics.features import FeatureExtractor, check_images, extract
@@ -201,5 +202,5 @@ def test_image_metrics_alone_load_no_extractor_and_separate_copies_from_variety(
 
 
 def test_ms_ssim_with_too_few_samples_is_refused_at_construction():
-    with pytest.raises(ValueError, match=r"5 batches of 64.*num_samples is 100; raise num_samples"):
+    with pytest.raises(ConfigError, match=r"5 batches of 64.*num_samples is 100; raise"):
         Evaluator(extractor=PooledPixels(), num_samples=100, metrics=("fid", "ms_ssim"))
