@@ -44,8 +44,8 @@ DESCRIPTORS_PER_IMAGE = 128
 NUM_PROJECTIONS = 512
 RESOLUTION_MIN = 16
 NORMALIZATIONS = ("channel", "descriptor")
-# Burt & Adelson 1983 (The Laplacian Pyramid as a Compact Image Code): the 5-tap binomial
-# generating kernel; its outer product /256 is Karras et al.'s (and cv2's) 5x5 filter.
+# Burt & Adelson 1983 (The Laplacian Pyramid as a Compact Image Code), generating kernel with
+# a = 3/8: [1, 4, 6, 4, 1] / 16; its outer product is Karras et al.'s (and cv2's) 5x5 filter.
 _BINOMIAL = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
 # Projected values sorted at once: 2**24 floats (64 MB) per set.
 _FLOATS_PER_SORT = 2**24
