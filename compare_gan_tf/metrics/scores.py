@@ -1,14 +1,19 @@
-"""Every metric of one real/fake pair of feature sets, by name, as a flat dict of floats."""
+"""Every metric of one real/fake pair of feature sets, by name, as a flat dict of floats.
+
+METRICS also names the image metrics (ms_ssim, swd), which need pixels rather than features:
+the evaluator scores them with image_scores.score_images from the images it streams.
+"""
 
 import numpy as np
 
 from compare_gan_tf.metrics.fid import fid_from_features, intra_class_fid
+from compare_gan_tf.metrics.image_scores import IMAGE_METRICS
 from compare_gan_tf.metrics.inception_score import inception_score_from_logits
 from compare_gan_tf.metrics.kid import kernel_inception_distance
 from compare_gan_tf.metrics.nearest_neighbours import nearest_neighbour_metrics
 from compare_gan_tf.metrics.prd import prd_from_embeddings, prd_to_max_f_beta_pair
 
-METRICS = (
+FEATURE_METRICS = (
     "fid",
     "inception_score",
     "kid",
@@ -17,6 +22,7 @@ METRICS = (
     "prd",
     "intra_fid",
 )
+METRICS = FEATURE_METRICS + IMAGE_METRICS
 DEFAULT_METRICS = METRICS[:6]
 
 
@@ -43,7 +49,7 @@ def score_features(
     Keys: fid; inception_score (and _std, from `fake_logits`); kid (and _std); precision and
     recall (k=3); density and coverage (k=5); prd_f8 (recall-like) and prd_f1_8
     (precision-like); intra_fid (needs both label arrays). Metrics whose inputs are missing
-    (no logits, no labels) are left out rather than guessed.
+    (no logits, no labels) are left out rather than guessed, and so are the image metrics.
     """
     metrics = check_metrics(metrics)
     scores = {}

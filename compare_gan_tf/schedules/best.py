@@ -16,8 +16,10 @@ from compare_gan_tf.files import write_atomically
 
 BEST_DIR = "best"
 RECORD_FILE = "best.json"
-# Distances between distributions: lower is better. Every other score is better higher.
-LOWER_IS_BETTER = ("fid", "intra_fid", "kid")
+# Distances between distributions (and swd_<side>, SWD at one pyramid level), and MS-SSIM,
+# whose lower values mean more diverse samples: lower is better. Every other score is better
+# higher.
+LOWER_IS_BETTER = ("fid", "intra_fid", "kid", "swd", "ms_ssim")
 
 
 def best_dir(model_dir):
@@ -25,7 +27,7 @@ def best_dir(model_dir):
 
 
 def lower_is_better(score):
-    return score in LOWER_IS_BETTER
+    return score in LOWER_IS_BETTER or score.startswith("swd_")
 
 
 def best_record(model_dir):

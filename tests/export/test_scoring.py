@@ -42,3 +42,22 @@ def test_truncation_lowers_the_variety():
     truncated, settings = score_hub_module(DIGITS_GENERATOR, evaluator, truncation=0.2)
     assert settings["truncation"] == 0.2
     assert truncated["recall"] < full["recall"]
+
+
+def test_truncated_samples_are_alike_by_ms_ssim_and_far_by_swd():
+    # The module emits RGB tiles of its gray digits; the real digits are gray. Image metrics
+    # only: the digits classifier is never loaded.
+    evaluator = Evaluator(
+        extractor="no_such_extractor",
+        num_samples=320,
+        num_real=100,
+        num_draws=1,
+        reference_split="train",
+        metrics=("ms_ssim", "swd"),
+    )
+    full, settings = score_hub_module(DIGITS_GENERATOR, evaluator)
+    truncated, _ = score_hub_module(DIGITS_GENERATOR, evaluator, truncation=0.2)
+    assert settings["swd_projections"] == 512 and "extractor" not in settings
+    assert set(full) == {"ms_ssim", "swd", "swd_32", "swd_16"}
+    assert truncated["ms_ssim"] > full["ms_ssim"] + 0.05
+    assert truncated["swd"] > full["swd"]

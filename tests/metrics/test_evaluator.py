@@ -7,10 +7,13 @@ features an independent numpy function of the images.
 import numpy as np
 import pytest
 
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.metrics import fid_from_features, inception_score_from_logits
 from compare_gan_tf.metrics.evaluator import Evaluator, make_extractor
 from compare_gan_tf.metrics.features import FeatureExtractor, check_images, extract
+from compare_gan_tf.metrics.ms_ssim import ms_ssim_diversity
 from compare_gan_tf.metrics.scores import average_draws, score_features
+from compare_gan_tf.metrics.swd import sliced_wasserstein_distance
 
 RNG = np.random.default_rng(0)
 LOGIT_WEIGHTS = RNG.normal(size=(16, 5))
@@ -153,3 +156,51 @@ def test_average_draws_is_the_numpy_mean_and_std():
     draws = [{"fid": 1.0}, {"fid": 2.0}, {"fid": 6.0}]
     assert average_draws(draws) == {"fid": 3.0, "fid_draws_std": pytest.approx(np.std([1, 2, 6]))}
     assert average_draws([{"fid": 1.5}]) == {"fid": 1.5}
+
+
+def test_image_metrics_equal_the_direct_functions_on_the_same_images():
+    evaluator = Evaluator(
+        extractor=PooledPixels(),
+        num_samples=320,
+        num_real=40,
+        batch_size=100,
+        num_draws=1,
+        metrics=("fid", "ms_ssim", "swd"),
+        seed=5,
+    )
+    reference = evaluator.reference_features(batches(REAL, 64))
+    generate = noisy_generator(0.2)
+    scores = evaluator.score(reference, generate)
+    # 4 batches of 100, cut to 320.
+    fakes = np.concatenate([generate(0, i, 100)[0] for i in range(4)])[:320]
+    expected_fid = fid_from_features(pooled(REAL[:40]), pooled(fakes))
+    assert scores["fid"] == pytest.approx(expected_fid, rel=1e-5)
+    assert scores["ms_ssim"] == pytest.approx(ms_ssim_diversity(fakes, seed=5), abs=1e-12)
+    # SWD pairs the first 40 of each set; at 8 px the pyramid has one level.
+    swd = sliced_wasserstein_distance(REAL[:40], fakes[:40], seed=5)
+    assert swd.resolutions == (8,)
+    assert scores["swd"] == pytest.approx(1e3 * swd.mean, rel=1e-6)
+    assert scores["swd_8"] == pytest.approx(1e3 * swd.distances[0], rel=1e-6)
+    assert evaluator.settings()["swd_projections"] == 512
+
+
+def test_image_metrics_alone_load_no_extractor_and_separate_copies_from_variety():
+    extractor = PooledPixels()
+    evaluator = Evaluator(
+        extractor=extractor, num_samples=320, num_real=300, num_draws=2, metrics=("ms_ssim",)
+    )
+    reference = evaluator.reference_features(batches(REAL, 100))
+    varied = evaluator.score(reference, noisy_generator(0.2))
+
+    def copies(draw, index, batch_size):  # one image over and over: no diversity
+        return np.repeat(REAL[:1], batch_size, axis=0), None
+
+    assert evaluator.score(reference, copies)["ms_ssim"] == 1.0
+    assert varied["ms_ssim"] < 0.5 and "ms_ssim_draws_std" in varied
+    assert extractor.calls == []
+    assert "extractor" not in evaluator.settings()
+
+
+def test_ms_ssim_with_too_few_samples_is_refused_at_construction():
+    with pytest.raises(ConfigError, match=r"5 batches of 64.*num_samples is 100; raise"):
+        Evaluator(extractor=PooledPixels(), num_samples=100, metrics=("fid", "ms_ssim"))

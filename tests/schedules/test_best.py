@@ -88,6 +88,22 @@ def test_higher_is_better_for_other_scores(tmp_path):
         best.keep_if_best(str(tmp_path), rows[0], "fid")
 
 
+def test_swd_at_every_level_and_ms_ssim_are_better_lower(tmp_path):
+    rows = [
+        {"step": s, "checkpoint": f"ckpt-{s}", "scores": {"swd_32": v, "ms_ssim": v}}
+        for s, v in [(1, 0.5), (2, 0.2), (3, 0.4)]
+    ]
+    for score in ("swd_32", "ms_ssim"):
+        model_dir = tmp_path / score
+        model_dir.mkdir()
+        for row in rows:
+            (model_dir / f"{row['checkpoint']}.index").write_bytes(b"x")
+        kept = [best.keep_if_best(str(model_dir), row, score) for row in rows]
+        assert kept == [True, True, False]
+        assert best.best_record(str(model_dir))["step"] == 2
+    assert best.lower_is_better("swd") and not best.lower_is_better("inception_score")
+
+
 def test_an_unscored_run_exports_its_newest_checkpoint(tiny_config, tmp_path):
     experiment = loop.train(str(tmp_path), training_steps=2)
     generator = export.export_checkpoint(str(tmp_path), experiment)
