@@ -101,7 +101,9 @@ class Context:
 
     @property
     def penalty(self):
-        return names.PENALTIES.get(ref_name(self.value("penalty.fn")))
+        """GANObjective.penalty's value here, or None for a penalty with no equivalent."""
+        bindings = dict(names.PENALTIES.get(ref_name(self.value("penalty.fn")), ()))
+        return bindings.get("GANObjective.penalty")
 
     @property
     def uses_batch_norm(self):

@@ -88,6 +88,18 @@ def for_architectures(architectures, row):
     return guarded
 
 
+def needs_architecture(row):
+    """`row`, whose bindings name the architecture's builders, when options.architecture has an
+    equivalent here (its own row refuses it otherwise)."""
+
+    def guarded(value, context):
+        if context.architecture is None:
+            return note("decided with options.architecture, which has no equivalent here")
+        return row(value, context)
+
+    return guarded
+
+
 def _among(value, accepted):
     # 1 == True in Python; a bool must match a bool.
     return any(type(value) is type(a) and value == a for a in accepted) or any(

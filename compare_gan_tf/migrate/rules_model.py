@@ -2,19 +2,29 @@
 architecture-specific options. Each is a row of table.py: `row(value, context) -> Outcome`."""
 
 from compare_gan_tf.migrate import vocabulary as names
-from compare_gan_tf.migrate.outcomes import emit, note, refuse
+from compare_gan_tf.migrate.outcomes import combine, emit, needs_architecture, note, refuse
 
-# compare_gan's ResNet blocks differ from this library's; compare_gan-exact blocks are being
-# added on another branch (numerics30).
-_RESNET_BLOCKS = (
-    "compare_gan's G blocks upsample by inserting zeros and its shortcuts are 3x3 convolutions "
-    "(BigGAN: 1x1, none in D blocks that keep their width); this library's upsample "
-    "nearest-neighbour with 1x1 shortcuts (compare_gan-exact blocks: not yet an option)"
-)
-_CONDITIONAL_BN = (
-    "this library's conditional BN scales by 1 + gamma(y); compare_gan's by gamma(y) alone (its "
-    "issue 54; a compare_gan-exact option is not yet here)"
-)
+# What differs while vocabulary.EXACT has no bindings for it.
+_DIFFERENCES = {
+    "resnet_blocks": (
+        "compare_gan's G blocks upsample by inserting zeros, and its shortcuts are 3x3 "
+        "convolutions (BigGAN: 1x1, and none in D blocks that keep their width); this library's "
+        "upsample nearest-neighbour and have 1x1 shortcuts (compare_gan's: not yet an option)"
+    ),
+    "conditional_batch_norm": (
+        "this library's conditional BN scales by 1 + gamma(y), compare_gan's by gamma(y) alone "
+        "(its issue 54; compare_gan's: not yet an option)"
+    ),
+}
+
+
+def _exactly(name, *bindings):
+    """`bindings` and those that make `name` compare_gan's (vocabulary.EXACT), or a note of
+    the difference while there are none."""
+    exact = names.EXACT[name]
+    return emit(*bindings, *exact, note=None if exact else _DIFFERENCES[name])
+
+
 # BigGAN's channel multipliers per resolution: compare_gan's G has one block fewer than entries.
 _BIGGAN_G_BLOCKS = {32: 3, 64: 4, 128: 5, 256: 6, 512: 7}
 _BIGGAN_D_BLOCKS = {32: 4, 64: 5, 128: 6, 256: 7, 512: 8}
@@ -31,12 +41,16 @@ def architecture(value, context):
             "registry.py lists dcgan, sndcgan, resnet_cifar, resnet_stl, resnet5, resnet30, "
             "biggan, biggan_deep)"
         )
-    why = _RESNET_BLOCKS if chosen in names.RESNETS else None
+    lines = emit(("Experiment.architecture", chosen))
+    if chosen in names.RESNETS:
+        lines = _exactly("resnet_blocks", ("Experiment.architecture", chosen))
     if chosen == "resnet30":
-        why = f"{why}; compare_gan's resnet30 failed under Python 3 (float channel counts)"
-    return emit(("Experiment.architecture", chosen), note=why)
+        why = "compare_gan's resnet30 failed under Python 3 (float channel counts)"
+        lines = combine(lines, note(why))
+    return lines
 
 
+@needs_architecture
 def generator_normalization(value, context):
     chosen = context.generator_normalization
     if chosen is None:
@@ -49,10 +63,12 @@ def generator_normalization(value, context):
     vector = context.architecture in ("biggan", "biggan_deep")  # CBN also reads z there
     if chosen == "conditional" and not context.conditional and not vector:
         return refuse("conditional batch norm needs labels: ModularGAN.conditional is False")
-    why = _CONDITIONAL_BN if chosen == "conditional" else None
-    return emit((context.generator("normalization"), chosen), note=why)
+    if chosen == "conditional":
+        return _exactly("conditional_batch_norm", (context.generator("normalization"), chosen))
+    return emit((context.generator("normalization"), chosen))
 
 
+@needs_architecture
 def generator_spectral_norm(value, context):
     return emit((context.generator("spectral_norm"), "sn" if value else "none"))
 
@@ -61,6 +77,7 @@ def discriminator_normalization(parameter):
     """A row of D.spectral_norm, D.layer_norm or D.batch_norm_fn: together they decide D's
     normalization here."""
 
+    @needs_architecture
     def row(value, context):
         if parameter == "layer_norm" and context.architecture not in names.D_LAYER_NORM:
             return note(f"no effect: compare_gan's {context.compare_gan_architecture} D has none")
@@ -74,6 +91,7 @@ def discriminator_normalization(parameter):
     return row
 
 
+@needs_architecture
 def initializer(value, context):
     if value not in names.INITIALIZERS:
         return refuse(
@@ -103,16 +121,16 @@ def cross_replica(value, context):
 
 
 def singular_value(value, context):
+    if value not in ("left", "right", "auto"):
+        return refuse(f"unknown singular_value {value!r}; compare_gan's are left, right, auto")
     if not context.uses_spectral_norm:
         return note("no effect: no spectral norm in G or D")
     if value == "right":
         return note("this library keeps the right singular vector (u of the fan-out size) too")
-    if value in ("left", "auto"):
-        return note(
-            "this library keeps the right singular vector, not the left: the same power "
-            "iteration, whose estimate of sigma is half an iteration apart"
-        )
-    return refuse(f"unknown singular_value {value!r}; compare_gan's are left, right, auto")
+    return note(
+        "this library keeps the right singular vector, not the left: the same power "
+        "iteration, whose estimate of sigma is half an iteration apart"
+    )
 
 
 def _block_numbers(value):

@@ -5,10 +5,6 @@ from compare_gan_tf.migrate import vocabulary as names
 from compare_gan_tf.migrate.outcomes import combine, emit, note, refuse
 from compare_gan_tf.migrate.vocabulary import ref_name
 
-# The compare_gan-exact numerics are being added on another branch (numerics30); until they
-# are merged, these rows refuse and say how to accept this library's variant instead.
-NOT_YET = "not yet: a compare_gan-exact option is coming; to accept this library's variant, bind"
-
 
 def gan_class(value, context):
     name = ref_name(value)
@@ -25,31 +21,21 @@ def gan_class(value, context):
 def loss(value, context):
     name = ref_name(value)
     if name in names.LOSSES:
-        return emit(("GANObjective.loss", names.LOSSES[name]))
-    if name == "least_squares":
-        return refuse(
-            "compare_gan's least_squares reads sigmoid(logits), this library's the logits "
-            f'(Mao et al. 2017); {NOT_YET} GANObjective.loss = "least_squares" by hand'
-        )
+        return emit(*names.LOSSES[name])
     return refuse(f"unknown loss {value!r}; compare_gan's are @{', @'.join(names.LOSSES)}")
 
 
 def penalty(value, context):
     name = ref_name(value)
-    if name == "dragan_penalty":
-        return refuse(
-            "compare_gan's DRAGAN clips two-sided noise to [0, 1], this library's follows the "
-            f'authors\' notebook; {NOT_YET} GANObjective.penalty = "dragan" by hand'
-        )
     if name not in names.PENALTIES:
-        return refuse(
-            f"unknown penalty {value!r}; compare_gan's are @{', @'.join(names.PENALTIES)}"
-        )
-    chosen = names.PENALTIES[name]
-    if chosen == "none":
-        return emit(("GANObjective.penalty", "none"))
-    why = "images are in [-1, 1] here, [0, 1] in compare_gan" if chosen == "wgan_gp" else None
-    return combine(emit(("GANObjective.penalty", chosen), note=why), lamba(None, context))
+        known = ", @".join(names.PENALTIES)
+        return refuse(f"unknown penalty {value!r}; compare_gan's are @{known}")
+    if context.penalty == "none":
+        return emit(*names.PENALTIES[name])
+    why = None
+    if context.penalty in ("wgan_gp", "dragan"):
+        why = "images are in [-1, 1] here, [0, 1] in compare_gan"
+    return combine(emit(*names.PENALTIES[name], note=why), lamba(None, context))
 
 
 def lamba(value, context):

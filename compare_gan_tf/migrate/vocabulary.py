@@ -94,7 +94,8 @@ D_BATCH_NORM = (
     "biggan_deep",
 )
 D_LAYER_NORM = ("resnet_cifar", "resnet_stl", "resnet5", "resnet30", "biggan")
-RESNETS = ("resnet_cifar", "resnet_stl", "resnet5", "resnet30", "biggan")
+# Architectures built of residual blocks that upsample in G.
+RESNETS = ("resnet_cifar", "resnet_stl", "resnet5", "resnet30", "biggan", "biggan_deep")
 
 # dataset.name -> (this library's dataset.name, resolution); the ImageNet variants of S3GAN's
 # label experiments and the size filter have no equivalent.
@@ -116,9 +117,35 @@ NO_DATASET = {
     "random_class_imagenet_128": "gives ImageNet images random labels",
 }
 
-# References, by compare_gan's name, to this library's choice.
-LOSSES = {"non_saturating": "non_saturating", "wasserstein": "wasserstein", "hinge": "hinge"}
-PENALTIES = {"no_penalty": "none", "wgangp_penalty": "wgan_gp", "l2_penalty": "l2"}
+# References, by compare_gan's name, to this library's bindings (loss.fn, penalty.fn) or choice.
+LOSSES = {
+    "non_saturating": (("GANObjective.loss", "non_saturating"),),
+    "wasserstein": (("GANObjective.loss", "wasserstein"),),
+    # compare_gan's least_squares reads D's sigmoid outputs; this library's default, the logits.
+    "least_squares": (
+        ("GANObjective.loss", "least_squares"),
+        ("GANObjective.least_squares_on", "sigmoid"),
+    ),
+    "hinge": (("GANObjective.loss", "hinge"),),
+}
+PENALTIES = {
+    "no_penalty": (("GANObjective.penalty", "none"),),
+    "wgangp_penalty": (("GANObjective.penalty", "wgan_gp"),),
+    # compare_gan's points: x + std(x)(U - 0.5), clipped to the images' range, no interpolation.
+    "dragan_penalty": (
+        ("GANObjective.penalty", "dragan"),
+        ("GANObjective.dragan_noise", "two_sided_clipped"),
+    ),
+    "l2_penalty": (("GANObjective.penalty", "l2"),),
+}
+# What this library does otherwise than compare_gan by default, and the bindings that make it
+# compare_gan's; while there are none, the conversion notes the difference.
+EXACT = {
+    # compare_gan's conditional BN scales by gamma(y), not 1 + gamma(y) (its issue 54).
+    "conditional_batch_norm": (),
+    # compare_gan's ResNet G blocks upsample by inserting zeros; its shortcuts are 3x3 convs.
+    "resnet_blocks": (),
+}
 NORMALIZATIONS = {
     None: "none",
     "no_batch_norm": "none",

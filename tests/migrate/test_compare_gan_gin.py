@@ -2,6 +2,7 @@
 settings of this library's hand translations (gin_configs/); bindings with no equivalent are all
 refused in one message; includes, macros and compare_gan's defaults are followed."""
 
+import inspect
 import math
 import os
 import re
@@ -17,6 +18,7 @@ from compare_gan_tf.data.datasets import resolve
 from compare_gan_tf.migrate import detect, table
 from compare_gan_tf.migrate.compare_gan_gin import ConversionError, convert_file
 from compare_gan_tf.migrate.parse import read_config
+from compare_gan_tf.objectives import GANObjective
 from compare_gan_tf.schedules import run
 from compare_gan_tf.schedules.gin_check import unused_bindings
 from compare_gan_tf.schedules.names import SHIPPED_CONFIGS, shipped_configs
@@ -191,8 +193,8 @@ def test_every_binding_with_no_equivalent_is_listed_in_one_message(tmp_path):
             "options.gan_class = @SSGAN",
             "options.training_steps = 10",
             "SSGAN.rotated_batch_size = 16",
-            "loss.fn = @least_squares",
-            "penalty.fn = @dragan_penalty",
+            "weights.stddev = 0.05",
+            "ModularGAN.deprecated_split_disc_calls = True",
             'spectral_norm.singular_value = "middle"',
             "spectral_norm.epsilon = 1e-6",
             "ModularGAN.fit_label_distribution = True",
@@ -213,8 +215,8 @@ def test_every_binding_with_no_equivalent_is_listed_in_one_message(tmp_path):
         2: "this library has no infogan",
         4: "SSGAN/S3GAN: not yet supported by this converter",
         6: "SSGAN/S3GAN: not yet supported by this converter",
-        7: "not yet: a compare_gan-exact option is coming",
-        8: "not yet: a compare_gan-exact option is coming",
+        7: "stddev 0.02, with no gin parameter",
+        8: "calls D once on the real and fake images together",
         9: "unknown singular_value 'middle'",
         10: "epsilon 1e-12, with no gin parameter",
         11: "cannot follow the real labels",
@@ -268,6 +270,42 @@ def test_one_binding_converts_or_is_refused_with_its_reason(tmp_path, binding, r
         return
     with pytest.raises(ConversionError, match=re.escape(reason)):
         convert_file(path)
+
+
+# compare_gan-exact numerics come with branch numerics30: until it is merged, GANObjective lacks
+# these parameters and only the conversion is checked.
+_OBJECTIVE_PARAMETERS = set(inspect.signature(GANObjective).parameters)
+
+
+@pytest.mark.parametrize(
+    "binding, expected",
+    [
+        (
+            "loss.fn = @least_squares",
+            {"GANObjective.loss": "least_squares", "GANObjective.least_squares_on": "sigmoid"},
+        ),
+        (
+            "penalty.fn = @dragan_penalty",
+            {
+                "GANObjective.penalty": "dragan",
+                "GANObjective.dragan_noise": "two_sided_clipped",
+                "GANObjective.penalty_weight": 1.0,
+            },
+        ),
+    ],
+)
+def test_compare_gans_own_loss_and_penalty_forms_are_chosen(clean_gin, tmp_path, binding, expected):
+    text = _example_text("dcgan_celeba64").replace("penalty.fn = @no_penalty", "")
+    text = text.replace("loss.fn = @non_saturating", "")
+    converted = _bindings(convert_file(_write(tmp_path, "numerics.gin", f"{text}{binding}\n")))
+    assert {key: converted[key] for key in expected} == expected
+    option = [key for key in expected if key.endswith(("_on", "_noise"))][0]
+    if option.split(".")[1] not in _OBJECTIVE_PARAMETERS:
+        pytest.skip(f"{option} arrives with the numerics30 merge")
+    gin.parse_config([f"{key} = {value!r}" for key, value in expected.items()])
+    objective = GANObjective()
+    for key, value in expected.items():
+        assert getattr(objective, key.split(".")[1]) == value
 
 
 def test_compare_gan_defaults_fill_what_the_file_leaves_unset(tmp_path):

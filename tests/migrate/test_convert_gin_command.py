@@ -20,7 +20,7 @@ NAME = "compare_gan_tf-convert-gin"
 DATA = os.path.join(os.path.dirname(__file__), "data")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CIFAR = os.path.join(DATA, "resnet_cifar10.gin")
-BAD = 'options.architecture = "infogan_arch"\nloss.fn = @least_squares\nfoo.bar = 1\n'
+BAD = 'options.architecture = "infogan_arch"\nloss.fn = @softplus\nfoo.bar = 1\n'
 
 
 def _bad_config(tmp_path):
