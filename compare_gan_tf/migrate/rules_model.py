@@ -25,6 +25,11 @@ def _exactly(name, *bindings):
     return emit(*bindings, *exact, note=None if exact else _DIFFERENCES[name])
 
 
+_ARCHITECTURE_NOTES = {
+    "sndcgan": "compare_gan's SNDCGAN G normalizes its fc output per unit, this library's per "
+    "channel after the reshape",
+    "resnet30": "compare_gan's resnet30 failed under Python 3 (float channel counts)",
+}
 # BigGAN's channel multipliers per resolution: compare_gan's G has one block fewer than entries.
 _BIGGAN_G_BLOCKS = {32: 3, 64: 4, 128: 5, 256: 6, 512: 7}
 _BIGGAN_D_BLOCKS = {32: 4, 64: 5, 128: 6, 256: 7, 512: 8}
@@ -44,10 +49,22 @@ def architecture(value, context):
     lines = emit(("Experiment.architecture", chosen))
     if chosen in names.RESNETS:
         lines = _exactly("resnet_blocks", ("Experiment.architecture", chosen))
-    if chosen == "resnet30":
-        why = "compare_gan's resnet30 failed under Python 3 (float channel counts)"
-        lines = combine(lines, note(why))
+    if chosen in _ARCHITECTURE_NOTES:
+        lines = combine(lines, note(_ARCHITECTURE_NOTES[chosen]))
     return lines
+
+
+def z_dim(value, context):
+    """options.z_dim; BigGAN's G splits z into one chunk per block and one for its fc."""
+    if context.architecture == "biggan" and context.resolution in _BIGGAN_G_BLOCKS:
+        chunks = _BIGGAN_G_BLOCKS[context.resolution] + 1
+        if value % chunks:
+            return refuse(
+                f"resnet_biggan at {context.resolution} px splits z into {chunks} chunks, and "
+                f"{value} is no multiple of {chunks} (compare_gan failed on it too): bind "
+                f"options.z_dim = {20 * chunks}, BigGAN's"
+            )
+    return emit(("Experiment.z_dim", value))
 
 
 @needs_architecture

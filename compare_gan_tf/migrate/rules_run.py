@@ -144,6 +144,8 @@ def conditional(value, context):
     lines = emit(("Experiment.conditional", bool(value)))
     if not value:
         return lines
+    if context.dataset and context.dataset[0] in names.UNLABELLED:
+        return refuse(f"{context.dataset[0]} has no labels (compare_gan refused it too)")
     if context.generator_normalization != "conditional":
         return refuse(
             "compare_gan's G reads labels only through @conditional_batch_norm (G.batch_norm_fn "

@@ -23,7 +23,7 @@ TABLE = {
     "options.architecture": model.architecture,
     "options.training_steps": to("train.training_steps", why="G steps, as compare_gan counted"),
     "options.disc_iters": to("GAN.disc_iters"),
-    "options.z_dim": to("Experiment.z_dim"),
+    "options.z_dim": model.z_dim,
     "options.lamba": run.lamba,
     "options.discriminator_normalization": no_effect("deprecated and ignored by compare_gan v3"),
     # ModularGAN

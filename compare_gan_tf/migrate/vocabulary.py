@@ -109,6 +109,7 @@ DATASETS = {
     # Never registered in compare_gan (its issue 44), but its example config names it.
     **{f"celeb_a_hq_{size}": ("celeb_a_hq", size) for size in (64, 128, 256, 512, 1024)},
 }
+UNLABELLED = ("celeb_a", "lsun_bedroom", "celeb_a_hq")
 NO_DATASET = {
     "imagenet_512_hq400": "keeps the ImageNet images with a short side of 400 px or more",
     "labeled_only_imagenet_128": "drops the unlabelled ImageNet images of S3GAN's experiments",

@@ -253,6 +253,7 @@ def test_a_default_with_no_equivalent_is_listed_too(tmp_path):
         ("options.gan_class = @S3GAN", "SSGAN/S3GAN: not yet supported"),
         ('dataset.name = "random_class_imagenet_128"', "gives ImageNet images random labels"),
         ("run_config.single_core = True", "this library uses every core"),
+        ('dataset.name = "celeb_a"\nModularGAN.conditional = True', "celeb_a has no labels"),
     ],
 )
 def test_one_binding_converts_or_is_refused_with_its_reason(tmp_path, binding, reason):
@@ -310,14 +311,17 @@ def test_compare_gans_own_loss_and_penalty_forms_are_chosen(clean_gin, tmp_path,
 
 
 def test_compare_gan_defaults_fill_what_the_file_leaves_unset(tmp_path):
-    path = _write(
-        tmp_path,
-        "minimal.gin",
+    text = (
         'dataset.name = "celeb_a_hq_128"\noptions.architecture = "resnet_biggan_arch"\n'
         "options.batch_size = 16\noptions.gan_class = @ModularGAN\n"
-        "options.training_steps = 10\nG.batch_norm_fn = @batch_norm\n",
+        "options.training_steps = 10\nG.batch_norm_fn = @batch_norm\n"
     )
-    converted = _bindings(convert_file(path))
+    # compare_gan's default z_dim, 128, does not split into BigGAN's 6 chunks at 128 px.
+    with pytest.raises(ConversionError, match=r"default options.z_dim = 128: .* 6 chunks"):
+        convert_file(_write(tmp_path, "minimal.gin", text))
+    converted = _bindings(
+        convert_file(_write(tmp_path, "minimal.gin", text + "options.z_dim = 120"))
+    )
     assert converted == {
         "dataset.name": "celeb_a_hq",
         "dataset.resolution": 128,
@@ -325,8 +329,8 @@ def test_compare_gan_defaults_fill_what_the_file_leaves_unset(tmp_path):
         "Experiment.batch_size": 16,
         "train.training_steps": 10,
         "biggan_generator.normalization": "batch",
+        "Experiment.z_dim": 120,
         # compare_gan's defaults, several of which differ from this library's:
-        "Experiment.z_dim": 128,
         "GAN.disc_iters": 1,
         "Experiment.conditional": False,
         "GAN.ema_decay": 0.0,
