@@ -2,6 +2,8 @@
 
 gin's parser reads the statements without looking names up, so a typo in the grammar (a missing
 "=", an unclosed bracket) is reported in a second; unknown names are found later, by gin itself.
+A compare_gan config (or binding) is recognized here too, and refused with the command that
+converts it (migrate/detect.py).
 """
 
 import tokenize
@@ -9,6 +11,7 @@ import tokenize
 from gin import config_parser
 
 from compare_gan_tf.errors import ConfigError
+from compare_gan_tf.migrate import detect
 from compare_gan_tf.paths import read_text
 from compare_gan_tf.schedules.names import find_config
 
@@ -24,24 +27,29 @@ class _NamesUnchecked(config_parser.ParserDelegate):
 
 
 def _parse(text_or_file):
-    for _ in config_parser.ConfigParser(text_or_file, _NamesUnchecked()):
-        pass
+    return list(config_parser.ConfigParser(text_or_file, _NamesUnchecked()))
 
 
 def check_gin_syntax(configs, bindings):
     """ConfigError naming the file or binding whose gin syntax is wrong; configs are paths or
-    names of shipped configs (a missing one is a ConfigError too). A config on gs:// or ram://
+    names of shipped configs (a missing one is a ConfigError too). A compare_gan config or
+    binding is a ConfigError naming the command that converts it. A config on gs:// or ram://
     is read through tf.io.gfile; local ones without importing TensorFlow."""
     for name in configs:
         path = find_config(name)
-        _check(read_text(path), f"gin config {path}")
+        keys = detect.compare_gan_keys(_check(read_text(path), f"gin config {path}"))
+        if keys:
+            raise detect.compare_gan_config_error(path, keys)
     for binding in bindings:
-        _check(binding, f"--gin_bindings {binding!r}")
+        keys = detect.compare_gan_keys(_check(binding, f"--gin_bindings {binding!r}"))
+        if keys:
+            raise detect.compare_gan_binding_error(binding, keys[0])
 
 
 def _check(source, where):
+    """The statements of `source`, or ConfigError naming `where` for bad syntax."""
     try:
-        _parse(source)
+        return _parse(source)
     except (SyntaxError, tokenize.TokenError) as error:
         line = f", line {error.lineno}" if getattr(error, "lineno", None) else ""
         reason = error.msg if isinstance(error, SyntaxError) else error.args[0]

@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.metrics.evaluator import Evaluator
+from compare_gan_tf.migrate import detect
 from compare_gan_tf.paths import is_local, read_text
 from compare_gan_tf.schedules import best, gin_check, overfitting
 from compare_gan_tf.schedules.continuous_eval import continuous_eval
@@ -81,8 +82,8 @@ def default_configs(model_dir, schedule):
 
 def parse_gin(configs, bindings):
     """Parses the configs (paths or shipped names), then the bindings, into gin's state;
-    ConfigError for a missing file or a name gin does not know. gin_check.py is told which
-    bindings came from the files."""
+    ConfigError for a missing file or a name gin does not know (for a compare_gan config: the
+    command that converts it). gin_check.py is told which bindings came from the files."""
     paths = [find_config(name) for name in configs]
     _read_includes_through_gfile()
     gin_check.note_config_files(parsed=False)
@@ -96,6 +97,9 @@ def parse_gin(configs, bindings):
         gin.parse_config(bindings)
         gin.finalize()
     except (ValueError, KeyError, NameError, TypeError, SyntaxError) as error:
+        compare_gan = detect.compare_gan_config(paths)
+        if compare_gan:
+            raise detect.compare_gan_config_error(*compare_gan) from None
         raise ConfigError(
             f"Bad gin configuration ({type(error).__name__}): {error}. {_parameters_hint(error)}"
             "Check the names against the files in gin_configs/ and the docstrings of the "
