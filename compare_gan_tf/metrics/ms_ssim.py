@@ -34,11 +34,11 @@ from compare_gan_tf.metrics.features import check_images
 WANG_POWER_FACTORS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 # Wang et al. 2004 (SSIM), Section III-C: an 11x11 circular-symmetric Gaussian of sigma 1.5.
 FILTER_SIZE = 11
-FILTER_SIGMA = 1.5
-K1, K2 = 0.01, 0.03
 MAX_SCALES = len(WANG_POWER_FACTORS)
 # compare_gan feeds images in [0, 255] and passes max_val 255.
 MAX_VAL = 255.0
+# The window's sigma and the stabilizing constants K1, K2 (Wang et al. 2004, Section III-B, C).
+SSIM_CONSTANTS = dict(max_val=MAX_VAL, filter_sigma=1.5, k1=0.01, k2=0.03)
 # Below 7 pixels even one window would cut the sigma-1.5 Gaussian inside +-2 sigma.
 MIN_SIDE = 7
 # Fedus et al. 2018, Section 5.3 (compare_gan's _compute_multiscale_ssim_score): 5 batches of 64.
@@ -93,14 +93,7 @@ def ms_ssim_settings(height, width):
 @tf.function(reduce_retracing=True)
 def _ms_ssim(first, second, power_factors, filter_size):
     return tf.image.ssim_multiscale(
-        first,
-        second,
-        max_val=MAX_VAL,
-        power_factors=power_factors,
-        filter_size=filter_size,
-        filter_sigma=FILTER_SIGMA,
-        k1=K1,
-        k2=K2,
+        first, second, power_factors=power_factors, filter_size=filter_size, **SSIM_CONSTANTS
     )
 
 

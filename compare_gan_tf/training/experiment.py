@@ -8,10 +8,12 @@ plain arguments.
 
 The Experiment reads the dataset, the strategy, the optimizers (gin-scoped: `generator/...`,
 `discriminator/...`) and its own settings from gin, checks them against each other, and hands
-them to `build_gan`, GAN's settings among them (gin's `GAN.*` names `gan_settings`). Neither
+them to `build_gan`, GAN's settings among them (gin's `GAN.*` names `GANSettings`). Neither
 `build_gan` nor `GAN` reads gin; the pieces a run builds from gin (the architecture builders,
 GANObjective when no objective is given, adam) read their own bindings when gin holds any.
 """
+
+import dataclasses
 
 import gin
 import keras
@@ -68,24 +70,17 @@ def _optimizer(scope, strategy):
 
 
 @gin.configurable("GAN")
-def gan_settings(
-    disc_iters=1,
-    ema_decay=0.9999,
-    ema_start_step=0,
-    z_prior="normal",
-    accumulation_steps=1,
-    jit_compile=False,
-):
+@dataclasses.dataclass
+class GANSettings:
     """gin's `GAN.*` bindings: the training step's settings, handed to `GAN` by the Experiment
     (GAN itself reads no gin). See GAN for each."""
-    return dict(
-        disc_iters=disc_iters,
-        ema_decay=ema_decay,
-        ema_start_step=ema_start_step,
-        z_prior=z_prior,
-        accumulation_steps=accumulation_steps,
-        jit_compile=jit_compile,
-    )
+
+    disc_iters: int = 1
+    ema_decay: float = 0.9999
+    ema_start_step: int = 0
+    z_prior: str = "normal"
+    accumulation_steps: int = 1
+    jit_compile: bool = False
 
 
 @gin.configurable
@@ -134,7 +129,7 @@ class Experiment:
             d_optimizer=_optimizer("discriminator", self.strategy),
             mixed_precision=mixed_precision,
             seed=seed,
-            **gan_settings(),
+            **dataclasses.asdict(GANSettings()),
         )
 
     def settings_passed(self):
