@@ -64,23 +64,21 @@ import tempfile
 import time
 
 from benchmarks import common
+from tests.training.tiny_run import TINY_RUN
 
 STEPS_PER_LOOP, LOOPS = 5, 4
 DISC_ITERS = 2
 ROUNDS = 5
 # (replicas, jit_compile) of the step timings.
 CONFIGURATIONS = ((1, False), (1, True), (2, False), (2, True))
-TINY_DCGAN = f"""
-dataset.name = "digits"
-dataset.resolution = 32
-Experiment.architecture = "dcgan"
-Experiment.batch_size = 8
-Experiment.z_dim = 8
-dcgan_generator.ch = 4
-dcgan_discriminator.ch = 4
+# The trainer tests' tiny run; the loop's settings are passed to loop.train below.
+TINY_DCGAN = (
+    TINY_RUN
+    + f"""
 GAN.disc_iters = {DISC_ITERS}
 train.save_checkpoints_steps = 0
 """
+)
 TENSOR_READS = ("numpy", "__float__", "__int__", "__bool__", "__index__", "__array__", "tolist")
 PACKAGE = "compare_gan_tf"
 
