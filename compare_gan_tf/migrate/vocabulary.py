@@ -122,21 +122,13 @@ NO_DATASET = {
 LOSSES = {
     "non_saturating": (("GANObjective.loss", "non_saturating"),),
     "wasserstein": (("GANObjective.loss", "wasserstein"),),
-    # compare_gan's least_squares reads D's sigmoid outputs; this library's default, the logits.
-    "least_squares": (
-        ("GANObjective.loss", "least_squares"),
-        ("GANObjective.least_squares_on", "sigmoid"),
-    ),
+    "least_squares": (("GANObjective.loss", "least_squares"),),
     "hinge": (("GANObjective.loss", "hinge"),),
 }
 PENALTIES = {
     "no_penalty": (("GANObjective.penalty", "none"),),
     "wgangp_penalty": (("GANObjective.penalty", "wgan_gp"),),
-    # compare_gan's points: x + std(x)(U - 0.5), clipped to the images' range, no interpolation.
-    "dragan_penalty": (
-        ("GANObjective.penalty", "dragan"),
-        ("GANObjective.dragan_noise", "two_sided_clipped"),
-    ),
+    "dragan_penalty": (("GANObjective.penalty", "dragan"),),
     "l2_penalty": (("GANObjective.penalty", "l2"),),
 }
 # What this library does otherwise than compare_gan by default, and the bindings that make it
@@ -146,6 +138,14 @@ EXACT = {
     "conditional_batch_norm": (),
     # compare_gan's ResNet G blocks upsample by inserting zeros; its shortcuts are 3x3 convs.
     "resnet_blocks": (),
+}
+# Loss and penalty forms that differ from compare_gan's, noted until options restore them.
+FORM_DIFFERENCES = {
+    "least_squares": "compare_gan's least squares reads D's sigmoid outputs, this library's "
+    "the logits (compare_gan's: not yet an option)",
+    "dragan_penalty": "compare_gan's DRAGAN points are clip(x + std(x)(U - 0.5)) with no "
+    "interpolation, this library's are one-sided perturbations (compare_gan's: not yet an "
+    "option)",
 }
 NORMALIZATIONS = {
     None: "none",
