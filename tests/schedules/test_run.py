@@ -77,8 +77,6 @@ IGNORED_BINDINGS = {
     "build_generator.z_dim = 16": "Experiment.z_dim",
     "build_generator.channels = 3": "the dataset",
     "build_discriminator.name = 'resnet_cifar'": "Experiment.architecture",
-    "GAN.seed = 3": "Experiment.seed",
-    "GAN.global_batch_size = 32": "Experiment.batch_size",
     "dcgan_generator.num_classes = 5": "comes from the dataset (10 here)",
 }
 
@@ -92,6 +90,17 @@ def test_a_binding_the_experiment_overrides_is_refused(binding):
     assert binding in message
     assert IGNORED_BINDINGS[binding] in message
     assert "remove the binding" in message
+
+
+@pytest.mark.parametrize("binding", ["GAN.seed = 3", "GAN.global_batch_size = 32"])
+def test_a_gan_parameter_the_experiment_sets_is_refused_as_gin_parses(binding):
+    """GAN reads no gin: gin's GAN.* are the Experiment's GANSettings, which lack the seed and
+    the batch (Experiment.seed, Experiment.batch_size), so gin refuses them by name."""
+    with pytest.raises(ConfigError) as raised:
+        run.configure([], [TINY_RUN, binding])
+    message = str(raised.value)
+    assert f"doesn't have a parameter named '{binding.split('.')[1].split(' ')[0]}'" in message
+    assert "GAN takes: disc_iters" in message
 
 
 def test_a_penalty_weight_has_one_place():
