@@ -22,6 +22,7 @@ from compare_gan_tf.schedules import run
 from compare_gan_tf.schedules.gin_check import unused_bindings
 from compare_gan_tf.schedules.names import SHIPPED_CONFIGS, shipped_configs
 from compare_gan_tf.training import loop
+from tests.event_scalars import event_scalars
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 EXAMPLES = (
@@ -166,21 +167,9 @@ def test_each_converted_example_trains_two_tiny_steps(clean_gin, eagerly, tmp_pa
     generator_rate = float(gan.g_optimizer.learning_rate.numpy())
     assert math.isclose(generator_rate, converted["generator/adam.learning_rate"], rel_tol=1e-6)
     assert math.isclose(float(gan.d_optimizer.beta_1), converted["adam.beta1"])
-    losses = _scalars(str(tmp_path / "run" / "train"))
+    losses = event_scalars(str(tmp_path / "run" / "train"))
     for tag in ("losses/d_loss", "losses/g_loss"):
         assert sorted(losses[tag]) == [1, 2] and all(map(math.isfinite, losses[tag].values()))
-
-
-def _scalars(directory):
-    """{tag: {step: value}} of the TensorBoard scalars written under `directory`."""
-    scalars = {}
-    for path in tf.io.gfile.glob(os.path.join(directory, "events.*")):
-        for event in tf.compat.v1.train.summary_iterator(path):
-            for value in event.summary.value:
-                if value.metadata.plugin_data.plugin_name == "scalars":
-                    number = float(tf.make_ndarray(value.tensor))
-                    scalars.setdefault(value.tag, {})[event.step] = number
-    return scalars
 
 
 def test_every_binding_with_no_equivalent_is_listed_in_one_message(tmp_path):

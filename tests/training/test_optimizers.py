@@ -1,8 +1,6 @@
 """Optimizers and learning-rate schedules from gin bindings, against closed-form values."""
 
-import glob
 import math
-import os
 
 import gin
 import keras
@@ -15,6 +13,7 @@ from compare_gan_tf import main as cli
 from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.training.experiment import build_gan
 from compare_gan_tf.training.optimizers import WarmupDecay, count_in_g_steps, optimizer
+from tests.event_scalars import event_scalars
 from tests.test_main import TINY_BINDINGS
 
 
@@ -196,18 +195,6 @@ def test_count_in_g_steps_sets_the_schedule_behind_a_loss_scale_optimizer():
         count_in_g_steps(foreign, 5)
 
 
-def _scalars(directory):
-    """{tag: {step: value}} of the TensorBoard scalars written under `directory`."""
-    scalars = {}
-    for path in glob.glob(os.path.join(directory, "events.*")):
-        for event in tf.compat.v1.train.summary_iterator(path):
-            for value in event.summary.value:
-                if value.metadata.plugin_data.plugin_name == "scalars":
-                    number = float(tf.make_ndarray(value.tensor))
-                    scalars.setdefault(value.tag, {})[event.step] = number
-    return scalars
-
-
 def test_the_command_line_decays_both_rates_to_0_at_the_last_g_step(tmp_path):
     """GAN.disc_iters = 5 and one unscoped adam.decay_steps = the step count: D's rate follows
     G's at every logged step and both reach 0 at the last step (before, D's hit 0 at step 1)."""
@@ -228,7 +215,7 @@ def test_the_command_line_decays_both_rates_to_0_at_the_last_g_step(tmp_path):
     finally:
         flags.FLAGS.unparse_flags()
         gin.clear_config()
-    scalars = _scalars(str(tmp_path / "train"))
+    scalars = event_scalars(str(tmp_path / "train"))
     g, d = scalars["learning_rate/generator"], scalars["learning_rate/discriminator"]
     # digits_sndcgan.gin (the default config) sets both peak rates to 4e-4.
     expected = {t: 4e-4 * (1 - t / steps) for t in range(1, steps + 1)}
