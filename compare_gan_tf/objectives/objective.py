@@ -22,7 +22,6 @@ from compare_gan_tf.objectives import consistency, penalties
 from compare_gan_tf.objectives.augmentation import AdaptiveAugment, diff_augment
 from compare_gan_tf.objectives.gradient_normalization import NORMALIZATIONS
 from compare_gan_tf.objectives.lecam import LeCamRegularizer
-from compare_gan_tf.objectives.losses import get_loss
 from compare_gan_tf.objectives.mine import mine_estimator
 from compare_gan_tf.objectives.mode_seeking import mode_seeking_term, pair_labels
 from compare_gan_tf.objectives.objective_parts import (
@@ -30,6 +29,7 @@ from compare_gan_tf.objectives.objective_parts import (
     CONSISTENCY,
     STEP_CONFIGURABLES,
     check_options,
+    choose_loss,
     concat_labels,
     orthogonal_term,
     penalty_term,
@@ -75,6 +75,8 @@ class GANObjective:
       mode_seeking_weight: lambda of mode seeking regularization (Mao et al. 2019, MSGAN; their
         conditional DCGAN uses 1); 0 turns it off. The G step pairs the two halves of its
         batch on the same labels, so it needs an even per-replica batch.
+      least_squares_on: what loss="least_squares" reads: "logits" (Mao et al. 2017) or
+        "sigmoid", D's sigmoid outputs as compare_gan's loss_lib.least_squares read them.
 
     Call `build(global_batch_size)` inside `strategy.scope()` before the first step (the GAN
     does): it creates the ADA and LeCam state.
@@ -96,6 +98,7 @@ class GANObjective:
         penalty_interval=1,
         packing=1,
         mode_seeking_weight=0.0,
+        least_squares_on="logits",
     ):
         self.penalty = penalty
         self.penalty_weight = penalty_weight
@@ -107,8 +110,9 @@ class GANObjective:
         self.penalty_interval = penalty_interval
         self.packing = packing
         self.mode_seeking_weight = mode_seeking_weight
+        self.least_squares_on = least_squares_on
         check_options(self, gradient_normalization)
-        self.loss_fn = get_loss(loss)
+        self.loss_fn = choose_loss(loss, least_squares_on)
         self.normalize = NORMALIZATIONS[gradient_normalization]
         self.mine = mine_estimator() if mine_weight else None
         self.ada = self.lecam = None

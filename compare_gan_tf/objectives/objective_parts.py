@@ -5,9 +5,11 @@ orthogonal terms it picks by name."""
 import tensorflow as tf
 
 from compare_gan_tf.checks import check_choice
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.layers.regularizers import orthogonality_penalty
 from compare_gan_tf.objectives import consistency, penalties
 from compare_gan_tf.objectives.gradient_normalization import NORMALIZATIONS
+from compare_gan_tf.objectives.losses import LEAST_SQUARES_ON, get_loss, least_squares
 from compare_gan_tf.objectives.seeds import Draws, replica_seed
 
 CONSISTENCY = ("none", "cr", "bcr", "zcr", "icr")
@@ -39,11 +41,32 @@ def check_options(objective, gradient_normalization):
         value = getattr(objective, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"GANObjective.{name} must be a positive integer, got {value!r}.")
+    check_choice(
+        "GANObjective.least_squares_on",
+        objective.least_squares_on,
+        LEAST_SQUARES_ON,
+        error=ConfigError,
+        colon=True,
+    )
     weight = objective.mode_seeking_weight
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
         raise ValueError(
             f"GANObjective.mode_seeking_weight must be a number >= 0 (0 is off), got {weight!r}."
         )
+
+
+def choose_loss(loss, least_squares_on):
+    """The loss function of GANObjective(loss, least_squares_on)."""
+    loss_fn = get_loss(loss)
+    if least_squares_on == "logits":
+        return loss_fn
+    if loss_fn is not least_squares:
+        raise ConfigError(
+            f"GANObjective.least_squares_on = {least_squares_on!r} applies to the least-squares "
+            f"loss only, but GANObjective.loss is {loss!r}. Set GANObjective.loss = "
+            '"least_squares", or leave least_squares_on at "logits".'
+        )
+    return LEAST_SQUARES_ON[least_squares_on]
 
 
 def concat_labels(labels, fake_labels):
