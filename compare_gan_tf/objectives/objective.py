@@ -77,6 +77,8 @@ class GANObjective:
         batch on the same labels, so it needs an even per-replica batch.
       least_squares_on: what loss="least_squares" reads: "logits" (Mao et al. 2017) or
         "sigmoid", D's sigmoid outputs as compare_gan's loss_lib.least_squares read them.
+      dragan_noise: the points of penalty="dragan": "one_sided" (the authors' notebook) or
+        "two_sided_clipped" (compare_gan's penalty_lib.dragan_penalty); see `penalties.dragan`.
 
     Call `build(global_batch_size)` inside `strategy.scope()` before the first step (the GAN
     does): it creates the ADA and LeCam state.
@@ -99,6 +101,7 @@ class GANObjective:
         packing=1,
         mode_seeking_weight=0.0,
         least_squares_on="logits",
+        dragan_noise="one_sided",
     ):
         self.penalty = penalty
         self.penalty_weight = penalty_weight
@@ -111,6 +114,7 @@ class GANObjective:
         self.packing = packing
         self.mode_seeking_weight = mode_seeking_weight
         self.least_squares_on = least_squares_on
+        self.dragan_noise = dragan_noise
         check_options(self, gradient_normalization)
         self.loss_fn = choose_loss(loss, least_squares_on)
         self.normalize = NORMALIZATIONS[gradient_normalization]

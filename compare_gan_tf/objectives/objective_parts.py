@@ -48,6 +48,16 @@ def check_options(objective, gradient_normalization):
         error=ConfigError,
         colon=True,
     )
+    noise = objective.dragan_noise
+    check_choice(
+        "GANObjective.dragan_noise", noise, penalties.DRAGAN_NOISES, error=ConfigError, colon=True
+    )
+    if noise != "one_sided" and objective.penalty != "dragan":
+        raise ConfigError(
+            f"GANObjective.dragan_noise = {noise!r} applies to the DRAGAN penalty only, but "
+            f'GANObjective.penalty is {objective.penalty!r}. Set GANObjective.penalty = "dragan", '
+            'or leave dragan_noise at "one_sided".'
+        )
     weight = objective.mode_seeking_weight
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
         raise ValueError(
@@ -95,7 +105,9 @@ def penalty_term(objective, d_fn, real_images, fake_images, labels, fake_labels,
     if name == "wgan_gp":
         return penalties.wgan_gp(d_fn, real_images, fake_images, labels, **weight, seed=seed)
     if name == "dragan":
-        return penalties.dragan(d_fn, real_images, labels, **weight, seed=seed)
+        return penalties.dragan(
+            d_fn, real_images, labels, **weight, seed=seed, noise=objective.dragan_noise
+        )
     if name == "r1":
         return penalties.r1(d_fn, real_images, labels, **weight)
     if name == "r2":
