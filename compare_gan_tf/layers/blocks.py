@@ -1,4 +1,5 @@
-"""Residual blocks of the ResNet GANs (Gulrajani et al. 2017; Miyato et al. 2018) and BigGAN-deep.
+"""Residual blocks of the ResNet GANs (Gulrajani et al. 2017; Miyato et al. 2018) and the bases
+that BigGAN-deep's bottleneck blocks (bottleneck_blocks.py) share with them.
 
 Upsampling is nearest-neighbour and shortcuts are 1x1 convolutions; compare_gan upsampled by
 inserting zeros and used 3x3 shortcuts, which these blocks deliberately do not copy.
@@ -13,7 +14,7 @@ from compare_gan_tf.layers.normalization import apply_norm, discriminator_norm, 
 _relu = tf.nn.relu
 
 
-class _Block(NormalizableLayer):
+class Block(NormalizableLayer):
     """Holds the options every block shares (BN momentum and epsilon among them) and builds its
     convolutions."""
 
@@ -41,7 +42,7 @@ class _Block(NormalizableLayer):
         return config
 
 
-class _GeneratorBlock(_Block):
+class GeneratorBlock(Block):
     """Adds the generator's normalization options."""
 
     def __init__(
@@ -89,7 +90,7 @@ class _GeneratorBlock(_Block):
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
-class GeneratorResBlock(_GeneratorBlock):
+class GeneratorResBlock(GeneratorBlock):
     """Residual generator block of the ResNet GANs: two 3x3 convolutions with 2x upsampling.
 
     The main path is norm, ReLU, upsample x2 (nearest), conv3x3, norm, ReLU, conv3x3. The shortcut
@@ -156,82 +157,7 @@ class GeneratorResBlock(_GeneratorBlock):
         return h + shortcut
 
 
-@keras.saving.register_keras_serializable(package="compare_gan_tf")
-class GeneratorBottleneckBlock(_GeneratorBlock):
-    """BigGAN-deep generator block: a bottleneck of four convolutions with 2x upsampling.
-
-    Each of its four convolutions, a 1x1 (to C_in / channel_ratio), two 3x3 and a 1x1 (to
-    `filters`), is preceded by a normalization (conditional BN in BigGAN-deep) and a ReLU; the
-    upsampling comes before the first 3x3. The shortcut keeps the first `filters` input
-    channels ("drop channels") and is upsampled, so `filters` must not exceed the input channels.
-
-    Args:
-        filters: int. Output channels, at most the input channels.
-        channel_ratio: int, default 4. The bottleneck has C_in / channel_ratio channels.
-        upsample, normalization, num_classes, synchronized, spectral_norm, sn_scale,
-            kernel_initializer, sn_power_iterations, bn_momentum, bn_epsilon, **kwargs: as in
-            `GeneratorResBlock`.
-
-    Call arguments:
-        inputs: float tensor [B, H, W, C_in].
-        condition: labels [B], a float vector [B, D] or z, as `normalization` needs; default None.
-        training: bool. Batch statistics and power-iteration updates when True.
-
-    Example:
-
-    >>> import keras
-    >>> from compare_gan_tf.layers import GeneratorBottleneckBlock
-    >>> keras.utils.set_random_seed(0)
-    >>> block = GeneratorBottleneckBlock(16, normalization="conditional", spectral_norm="sn")
-    >>> x = keras.random.normal((2, 4, 4, 32))
-    >>> condition = keras.random.normal((2, 20))  # shared class embedding and a z chunk
-    >>> tuple(block(x, condition, training=True).shape)
-    (2, 8, 8, 16)
-    >>> [conv.layer.filters for conv in block.convs]  # 32 / channel_ratio in the bottleneck
-    [8, 8, 8, 16]
-
-    Reference:
-        Brock et al., "Large Scale GAN Training for High Fidelity Natural Image Synthesis",
-        ICLR 2019, Figure 16 (left).
-    """
-
-    def __init__(self, filters, channel_ratio=4, **kwargs):
-        super().__init__(filters, **kwargs)
-        self.channel_ratio = channel_ratio
-        self.norms = [self.norm() for _ in range(4)]
-
-    def build(self, inputs_shape, condition_shape=None):
-        in_channels = inputs_shape[-1]
-        if self.filters > in_channels:
-            raise ValueError(
-                f"GeneratorBottleneckBlock drops channels on its shortcut, so filters "
-                f"({self.filters}) must not exceed the input channels ({in_channels})."
-            )
-        hidden = in_channels // self.channel_ratio
-        self.convs = [
-            self.conv(hidden, 1),
-            self.conv(hidden, 3),
-            self.conv(hidden, 3),
-            self.conv(self.filters, 1),
-        ]
-
-    def call(self, inputs, condition=None, training=None):
-        n1, n2, n3, n4 = self.norms
-        conv1, conv2, conv3, conv4 = self.convs
-        h = conv1(_relu(apply_norm(n1, inputs, condition, training)), training=training)
-        h = self.maybe_upsample(_relu(apply_norm(n2, h, condition, training)))
-        h = conv2(h, training=training)
-        h = conv3(_relu(apply_norm(n3, h, condition, training)), training=training)
-        h = conv4(_relu(apply_norm(n4, h, condition, training)), training=training)
-        return h + self.maybe_upsample(inputs[..., : self.filters])
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(channel_ratio=self.channel_ratio)
-        return config
-
-
-class _DiscriminatorBlock(_Block):
+class DiscriminatorBlock(Block):
     """Adds the discriminator's downsampling option."""
 
     def __init__(self, filters, downsample=True, **kwargs):
@@ -249,7 +175,7 @@ class _DiscriminatorBlock(_Block):
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
-class DiscriminatorResBlock(_DiscriminatorBlock):
+class DiscriminatorResBlock(DiscriminatorBlock):
     """Residual discriminator block of the ResNet GANs: two 3x3 convolutions with 2x pooling.
 
     The main path is ReLU, conv3x3, ReLU, conv3x3, average-pool x2. `optimized=True` is the first
@@ -325,82 +251,4 @@ class DiscriminatorResBlock(_DiscriminatorBlock):
     def get_config(self):
         config = super().get_config()
         config.update(optimized=self.optimized, normalization=self.normalization)
-        return config
-
-
-@keras.saving.register_keras_serializable(package="compare_gan_tf")
-class DiscriminatorBottleneckBlock(_DiscriminatorBlock):
-    """BigGAN-deep discriminator block: a bottleneck of four convolutions with 2x pooling.
-
-    ReLU-conv1x1 (to filters / channel_ratio), two ReLU-conv3x3, ReLU, average-pool, conv1x1 (to
-    `filters`). The shortcut is pooled and, when channels grow, concatenated with a learnable 1x1
-    convolution that supplies the missing `filters - C_in` channels, so `filters` must be at
-    least the input channels.
-
-    Args:
-        filters: int. Output channels, at least the input channels.
-        channel_ratio: int, default 4. The bottleneck has filters / channel_ratio channels.
-        downsample: bool, default True. Halve the height and width by average pooling.
-        spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution.
-        sn_scale: float, default 1.0. BSSN's constant c.
-        sn_power_iterations: int, default 1. SN's power-iteration steps per training call.
-        kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
-        **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
-
-    Call arguments:
-        inputs: float tensor [B, H, W, C_in].
-        training: bool. When True, spectral normalization updates its power-iteration vectors.
-
-    Example:
-
-    >>> import keras
-    >>> from compare_gan_tf.layers import DiscriminatorBottleneckBlock
-    >>> keras.utils.set_random_seed(0)
-    >>> block = DiscriminatorBottleneckBlock(32, spectral_norm="sn")
-    >>> tuple(block(keras.random.normal((2, 8, 8, 24)), training=True).shape)
-    (2, 4, 4, 32)
-    >>> block.shortcut.layer.filters  # supplies the 32 - 24 new channels
-    8
-
-    Reference:
-        Brock et al., "Large Scale GAN Training for High Fidelity Natural Image Synthesis",
-        ICLR 2019, Figure 16 (right).
-    """
-
-    def __init__(self, filters, channel_ratio=4, **kwargs):
-        super().__init__(filters, **kwargs)
-        self.channel_ratio = channel_ratio
-        hidden = filters // channel_ratio
-        self.convs = [
-            self.conv(hidden, 1),
-            self.conv(hidden, 3),
-            self.conv(hidden, 3),
-            self.conv(filters, 1),
-        ]
-
-    def build(self, inputs_shape):
-        in_channels = inputs_shape[-1]
-        if self.filters < in_channels:
-            raise ValueError(
-                f"DiscriminatorBottleneckBlock grows channels on its shortcut, so filters "
-                f"({self.filters}) must be at least the input channels ({in_channels})."
-            )
-        extra = self.filters - in_channels
-        self.shortcut = self.conv(extra, 1) if extra else None
-
-    def call(self, inputs, training=None):
-        conv1, conv2, conv3, conv4 = self.convs
-        h = conv1(_relu(inputs), training=training)
-        h = conv2(_relu(h), training=training)
-        h = conv3(_relu(h), training=training)
-        h = conv4(self.maybe_downsample(_relu(h)), training=training)
-        shortcut = self.maybe_downsample(inputs)
-        if self.shortcut is not None:
-            extra = self.shortcut(shortcut, training=training)
-            shortcut = tf.concat([shortcut, extra], axis=-1)
-        return h + shortcut
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(channel_ratio=self.channel_ratio)
         return config

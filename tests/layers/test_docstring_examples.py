@@ -11,6 +11,7 @@ import compare_gan_tf.layers as layers
 from compare_gan_tf.layers import (
     attention,
     blocks,
+    bottleneck_blocks,
     heads,
     initializers,
     modulated_norm,
@@ -22,6 +23,7 @@ from compare_gan_tf.layers import (
 MODULES = (
     attention,
     blocks,
+    bottleneck_blocks,
     heads,
     initializers,
     modulated_norm,
