@@ -18,7 +18,9 @@ from compare_gan_tf.architectures.model import (
     spectral_norm_defaults,
 )
 from compare_gan_tf.checks import check_choice
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.layers import ProjectionHead, discriminator_norm, generator_norm
+from compare_gan_tf.layers.modulated_norm import CBN_GAINS
 from compare_gan_tf.layers.spectral_norm import SPECTRAL_NORM_MODES
 
 __all__ = [
@@ -45,9 +47,12 @@ class Generator(ArchitectureModel):
     is set, else "batch". spectral_norm: "none", "sn" or "bssn" on every G weight layer.
     synchronized=True computes BN statistics over all replicas (BigGAN's cross-replica BN);
     gin's `batch_norm.generator_cross_replica`, when set, overrides it.
+    cbn_gain: the gain of "conditional" BN, "one_plus_gamma" or "gamma" (compare_gan's
+    arch_ops.conditional_batch_norm, without the +1; see ConditionalBatchNorm).
     Labels are ignored when `num_classes` is None.
     """
 
+    ROLE = "generator"
     DEFAULT_SPECTRAL_NORM = "none"
     DEFAULT_Z_DIM = 128
     # BigGAN feeds a float vector (class embedding and z) to its BNs, which works without classes.
@@ -64,6 +69,7 @@ class Generator(ArchitectureModel):
         spectral_norm=None,
         initializer=None,
         synchronized=False,
+        cbn_gain="one_plus_gamma",
         **kwargs,
     ):
         super().__init__(resolution, num_classes, ch, initializer, **kwargs)
@@ -74,6 +80,12 @@ class Generator(ArchitectureModel):
         check_choice("generator spectral_norm", self.spectral_norm, SPECTRAL_NORM_MODES)
         _, _, cross_replica = batch_norm_defaults()
         self.synchronized = synchronized if cross_replica is None else cross_replica
+        self.cbn_gain = self.check_option("cbn_gain", cbn_gain, CBN_GAINS)
+        if cbn_gain != "one_plus_gamma" and self.normalization != "conditional":
+            raise ConfigError(
+                f"{self.ARCHITECTURE}_generator.cbn_gain = {cbn_gain!r} applies to conditional "
+                f"batch norm only, but the generator's normalization is {self.normalization!r}."
+            )
 
     @classmethod
     def default_z_dim(cls, resolution):
@@ -106,6 +118,7 @@ class Generator(ArchitectureModel):
             momentum=self.bn_momentum,
             epsilon=self.bn_epsilon,
             sn_power_iterations=self.sn_power_iterations,
+            cbn_gain=self.cbn_gain,
         )
 
     def block_options(self):
@@ -116,6 +129,7 @@ class Generator(ArchitectureModel):
             normalization=self.normalization,
             num_classes=None if self.VECTOR_CONDITION else self.num_classes,
             synchronized=self.synchronized,
+            cbn_gain=self.cbn_gain,
         )
         return options
 
@@ -158,6 +172,7 @@ class Generator(ArchitectureModel):
             normalization=self.normalization,
             spectral_norm=self.spectral_norm,
             synchronized=self.synchronized,
+            cbn_gain=self.cbn_gain,
         )
         return config
 
@@ -172,6 +187,7 @@ class Discriminator(ArchitectureModel):
     found that SNDCGAN at 128 px collapses without 0.5).
     """
 
+    ROLE = "discriminator"
     DEFAULT_NORMALIZATION = "none"
     NORMALIZATIONS = DISCRIMINATOR_NORMALIZATIONS
 

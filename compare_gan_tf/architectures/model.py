@@ -10,6 +10,7 @@ import keras
 import tensorflow as tf
 
 from compare_gan_tf.checks import check_choice
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.layers import get_initializer, maybe_spectral_norm
 
 
@@ -60,6 +61,7 @@ class ArchitectureModel(keras.Model):
     """
 
     ARCHITECTURE = ""
+    ROLE = ""  # "generator" or "discriminator": the gin builder is <ARCHITECTURE>_<ROLE>.
     RESOLUTIONS = ()
     DEFAULT_CH = 64
     DEFAULT_INITIALIZER = "normal"
@@ -101,6 +103,12 @@ class ArchitectureModel(keras.Model):
         if shape is not None:
             labels = tf.zeros((1,), tf.int32) if self.num_classes else None
             self(tf.zeros((1, *shape[1:])), labels, training=False)
+
+    def check_option(self, name, value, choices):
+        """`value`, or a ConfigError naming gin's binding <architecture>_<role>.<name> and the
+        `choices`."""
+        binding = f"{self.ARCHITECTURE}_{self.ROLE}.{name}"
+        return check_choice(binding, value, choices, error=ConfigError, colon=True)
 
     def kernel_initializer(self):
         """A fresh initializer instance, so that no two layers start with equal weights."""

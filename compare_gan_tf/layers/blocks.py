@@ -52,6 +52,7 @@ class GeneratorBlock(Block):
         normalization="batch",
         num_classes=None,
         synchronized=False,
+        cbn_gain="one_plus_gamma",
         **kwargs,
     ):
         super().__init__(filters, **kwargs)
@@ -59,6 +60,7 @@ class GeneratorBlock(Block):
         self.normalization = normalization
         self.num_classes = num_classes
         self.synchronized = synchronized
+        self.cbn_gain = cbn_gain
         self.upsampling = keras.layers.UpSampling2D(
             2, interpolation="nearest", dtype=self.dtype_policy
         )
@@ -73,6 +75,7 @@ class GeneratorBlock(Block):
             momentum=self.bn_momentum,
             epsilon=self.bn_epsilon,
             sn_power_iterations=self.sn_power_iterations,
+            cbn_gain=self.cbn_gain,
         )
 
     def maybe_upsample(self, x):
@@ -85,6 +88,7 @@ class GeneratorBlock(Block):
             normalization=self.normalization,
             num_classes=self.num_classes,
             synchronized=self.synchronized,
+            cbn_gain=self.cbn_gain,
         )
         return config
 
@@ -105,6 +109,8 @@ class GeneratorResBlock(GeneratorBlock):
         num_classes: int or None, default None. For "conditional": the condition is then an int
             label; with None it is a float vector.
         synchronized: bool, default False. Cross-replica batch statistics.
+        cbn_gain: str, default "one_plus_gamma". Gain of "conditional" normalization: 1 + gamma(c),
+            or "gamma" alone as compare_gan's conditional_batch_norm (see ConditionalBatchNorm).
         spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution (and
             the conditional normalizations' linear maps).
         sn_scale: float, default 1.0. BSSN's constant c.

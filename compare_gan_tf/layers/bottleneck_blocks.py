@@ -21,7 +21,7 @@ class GeneratorBottleneckBlock(GeneratorBlock):
     Args:
         filters: int. Output channels, at most the input channels.
         channel_ratio: int, default 4. The bottleneck has C_in / channel_ratio channels.
-        upsample, normalization, num_classes, synchronized, spectral_norm, sn_scale,
+        upsample, normalization, num_classes, synchronized, cbn_gain, spectral_norm, sn_scale,
             kernel_initializer, sn_power_iterations, bn_momentum, bn_epsilon, **kwargs: as in
             `GeneratorResBlock`.
 

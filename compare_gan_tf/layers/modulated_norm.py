@@ -8,7 +8,11 @@ across replicas (BigGAN's cross-replica BN). `normalization` picks these layers 
 import keras
 import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.layers.base import NormalizableLayer
+
+# The gain of ConditionalBatchNorm: 1 + gamma(c) (de Vries et al.; BigGAN) or gamma(c) alone.
+CBN_GAINS = ("one_plus_gamma", "gamma")
 
 
 def _standardizer(momentum, epsilon, synchronized, dtype):
@@ -71,12 +75,16 @@ class ConditionalBatchNorm(ModulatedBatchNorm):
     embedding concatenated with a z chunk) mapped to gamma and beta by bias-free linear maps
     (orthogonally initialized, as in BigGAN), spectrally normalized when `spectral_norm` says so.
     The "+1" keeps the gain centred at 1; compare_gan omitted it (its issue 54), starting every
-    gain near 0.
+    gain near 0: gain="gamma" reproduces that, with gamma and beta (also label embeddings) then
+    initialized by `kernel_initializer`, as its bias-free linear maps of one-hot labels were.
 
     Args:
         num_classes: int or None, default None. With an int, the condition is a label in
             [0, num_classes); with None, it is a float vector.
-        kernel_initializer: default "orthogonal". Initializer of the linear maps (vector case).
+        kernel_initializer: default "orthogonal". Initializer of the linear maps (vector case,
+            and label case with gain="gamma").
+        gain: str, default "one_plus_gamma". "one_plus_gamma" scales by 1 + gamma(c); "gamma"
+            by gamma(c) alone, as compare_gan's arch_ops.conditional_batch_norm did.
         momentum: float, default 0.99. Momentum of the moving mean and variance.
         epsilon: float, default 1e-5. Added to the variance before dividing.
         synchronized: bool, default False. Take the statistics over the global batch across
@@ -112,14 +120,22 @@ class ConditionalBatchNorm(ModulatedBatchNorm):
         et al., "Large Scale GAN Training for High Fidelity Natural Image Synthesis", ICLR 2019.
     """
 
-    def __init__(self, num_classes=None, kernel_initializer="orthogonal", **kwargs):
+    def __init__(
+        self, num_classes=None, kernel_initializer="orthogonal", gain="one_plus_gamma", **kwargs
+    ):
         super().__init__(kernel_initializer=kernel_initializer, **kwargs)
         self.num_classes = num_classes
+        self.gain = check_choice("ConditionalBatchNorm gain", gain, CBN_GAINS, colon=True)
 
     def _condition_map(self, channels):
         if self.num_classes:
+            # compare_gan arch_ops.conditional_batch_norm: linear(one_hot(y)), a kernel's init.
+            initializer = "zeros" if self.gain == "one_plus_gamma" else self.initializer()
             return keras.layers.Embedding(
-                self.num_classes, channels, embeddings_initializer="zeros", dtype=self.dtype_policy
+                self.num_classes,
+                channels,
+                embeddings_initializer=initializer,
+                dtype=self.dtype_policy,
             )
         return self.dense(channels, use_bias=False)
 
@@ -134,11 +150,15 @@ class ConditionalBatchNorm(ModulatedBatchNorm):
     def gain_and_bias(self, condition, training):
         gamma = self.gamma(condition, training=training)
         beta = self.beta(condition, training=training)
+        if self.gain == "gamma":
+            # compare_gan arch_ops.conditional_batch_norm: outputs * gamma(y) + beta(y), no +1.
+            return gamma, beta
+        # de Vries et al. 2017 / Brock et al. 2019: gain 1 + gamma(c), centred at 1.
         return 1.0 + gamma, beta
 
     def get_config(self):
         config = super().get_config()
-        config.update(num_classes=self.num_classes)
+        config.update(num_classes=self.num_classes, gain=self.gain)
         return config
 
 

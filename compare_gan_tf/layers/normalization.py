@@ -38,6 +38,7 @@ def generator_norm(
     momentum=0.99,
     epsilon=1e-5,
     sn_power_iterations=1,
+    cbn_gain="one_plus_gamma",
 ):
     """Returns a generator normalization layer chosen by name, or None for "none".
 
@@ -53,6 +54,8 @@ def generator_norm(
         momentum: float, default 0.99. Momentum of the moving mean and variance.
         epsilon: float, default 1e-5. Added to the variance before dividing.
         sn_power_iterations: int, default 1. SN's power iterations for the conditional layers.
+        cbn_gain: str, default "one_plus_gamma". `ConditionalBatchNorm`'s gain ("gamma":
+            compare_gan's, without the +1).
 
     Returns:
         A Keras layer, or None.
@@ -88,7 +91,7 @@ def generator_norm(
         dtype=dtype,
     )
     if kind == "conditional":
-        return ConditionalBatchNorm(num_classes=num_classes, **options)
+        return ConditionalBatchNorm(num_classes=num_classes, gain=cbn_gain, **options)
     if kind == "self_modulated":
         return SelfModulationBatchNorm(**options)
     raise AssertionError(f"GENERATOR_NORMALIZATIONS lists {kind!r} but it is not built here.")
