@@ -1,5 +1,5 @@
-"""Residual blocks of the ResNet GANs (Gulrajani et al. 2017; Miyato et al. 2018) and the bases
-that BigGAN-deep's bottleneck blocks (bottleneck_blocks.py) share with them.
+"""Residual blocks of the ResNet GANs (Gulrajani et al. 2017; Miyato et al. 2018), on the bases
+in block_base.py.
 
 Upsampling is nearest-neighbour and shortcuts are 1x1 convolutions; compare_gan upsampled by
 inserting zeros and used 3x3 shortcuts, which these blocks deliberately do not copy.
@@ -8,89 +8,10 @@ inserting zeros and used 3x3 shortcuts, which these blocks deliberately do not c
 import keras
 import tensorflow as tf
 
-from compare_gan_tf.layers.base import NormalizableLayer
-from compare_gan_tf.layers.normalization import apply_norm, discriminator_norm, generator_norm
+from compare_gan_tf.layers.block_base import DiscriminatorBlock, GeneratorBlock
+from compare_gan_tf.layers.normalization import apply_norm, discriminator_norm
 
 _relu = tf.nn.relu
-
-
-class Block(NormalizableLayer):
-    """Holds the options every block shares (BN momentum and epsilon among them) and builds its
-    convolutions."""
-
-    def __init__(self, filters, bn_momentum=0.99, bn_epsilon=1e-5, **kwargs):
-        super().__init__(**kwargs)
-        self.filters = filters
-        self.bn_momentum = bn_momentum
-        self.bn_epsilon = bn_epsilon
-
-    def conv(self, filters, kernel_size):
-        layer = keras.layers.Conv2D(
-            filters,
-            kernel_size,
-            padding="same",
-            kernel_initializer=self.initializer(),
-            dtype=self.dtype_policy,
-        )
-        return self.normalize(layer)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            filters=self.filters, bn_momentum=self.bn_momentum, bn_epsilon=self.bn_epsilon
-        )
-        return config
-
-
-class GeneratorBlock(Block):
-    """Adds the generator's normalization options."""
-
-    def __init__(
-        self,
-        filters,
-        upsample=True,
-        normalization="batch",
-        num_classes=None,
-        synchronized=False,
-        cbn_gain="one_plus_gamma",
-        **kwargs,
-    ):
-        super().__init__(filters, **kwargs)
-        self.upsample = upsample
-        self.normalization = normalization
-        self.num_classes = num_classes
-        self.synchronized = synchronized
-        self.cbn_gain = cbn_gain
-        self.upsampling = keras.layers.UpSampling2D(
-            2, interpolation="nearest", dtype=self.dtype_policy
-        )
-
-    def norm(self):
-        return generator_norm(
-            self.normalization,
-            self.num_classes,
-            self.spectral_norm,
-            self.synchronized,
-            dtype=self.dtype_policy,
-            momentum=self.bn_momentum,
-            epsilon=self.bn_epsilon,
-            sn_power_iterations=self.sn_power_iterations,
-            cbn_gain=self.cbn_gain,
-        )
-
-    def maybe_upsample(self, x):
-        return self.upsampling(x) if self.upsample else x
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            upsample=self.upsample,
-            normalization=self.normalization,
-            num_classes=self.num_classes,
-            synchronized=self.synchronized,
-            cbn_gain=self.cbn_gain,
-        )
-        return config
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
@@ -161,23 +82,6 @@ class GeneratorResBlock(GeneratorBlock):
         if self.shortcut is not None:
             shortcut = self.shortcut(shortcut, training=training)
         return h + shortcut
-
-
-class DiscriminatorBlock(Block):
-    """Adds the discriminator's downsampling option."""
-
-    def __init__(self, filters, downsample=True, **kwargs):
-        super().__init__(filters, **kwargs)
-        self.downsample = downsample
-        self.pooling = keras.layers.AveragePooling2D(2, dtype=self.dtype_policy)
-
-    def maybe_downsample(self, x):
-        return self.pooling(x) if self.downsample else x
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(downsample=self.downsample)
-        return config
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")

@@ -1,9 +1,9 @@
-"""BigGAN-deep's bottleneck blocks (Brock et al. 2019, Figure 16), on the bases in blocks.py."""
+"""BigGAN-deep's bottleneck blocks (Brock et al. 2019, Figure 16), on the bases in block_base.py."""
 
 import keras
 import tensorflow as tf
 
-from compare_gan_tf.layers.blocks import DiscriminatorBlock, GeneratorBlock
+from compare_gan_tf.layers.block_base import DiscriminatorBlock, GeneratorBlock
 from compare_gan_tf.layers.normalization import apply_norm
 
 _relu = tf.nn.relu

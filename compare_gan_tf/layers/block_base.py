@@ -1,0 +1,103 @@
+"""The bases of the residual blocks (blocks.py) and BigGAN-deep's bottleneck blocks
+(bottleneck_blocks.py): shared options, convolutions, normalizations and resampling."""
+
+import keras
+
+from compare_gan_tf.layers.base import NormalizableLayer
+from compare_gan_tf.layers.normalization import generator_norm
+
+
+class Block(NormalizableLayer):
+    """Holds the options every block shares (BN momentum and epsilon among them) and builds its
+    convolutions."""
+
+    def __init__(self, filters, bn_momentum=0.99, bn_epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.bn_momentum = bn_momentum
+        self.bn_epsilon = bn_epsilon
+
+    def conv(self, filters, kernel_size):
+        layer = keras.layers.Conv2D(
+            filters,
+            kernel_size,
+            padding="same",
+            kernel_initializer=self.initializer(),
+            dtype=self.dtype_policy,
+        )
+        return self.normalize(layer)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters, bn_momentum=self.bn_momentum, bn_epsilon=self.bn_epsilon
+        )
+        return config
+
+
+class GeneratorBlock(Block):
+    """Adds the generator's normalization options."""
+
+    def __init__(
+        self,
+        filters,
+        upsample=True,
+        normalization="batch",
+        num_classes=None,
+        synchronized=False,
+        cbn_gain="one_plus_gamma",
+        **kwargs,
+    ):
+        super().__init__(filters, **kwargs)
+        self.upsample = upsample
+        self.normalization = normalization
+        self.num_classes = num_classes
+        self.synchronized = synchronized
+        self.cbn_gain = cbn_gain
+        self.upsampling = keras.layers.UpSampling2D(
+            2, interpolation="nearest", dtype=self.dtype_policy
+        )
+
+    def norm(self):
+        return generator_norm(
+            self.normalization,
+            self.num_classes,
+            self.spectral_norm,
+            self.synchronized,
+            dtype=self.dtype_policy,
+            momentum=self.bn_momentum,
+            epsilon=self.bn_epsilon,
+            sn_power_iterations=self.sn_power_iterations,
+            cbn_gain=self.cbn_gain,
+        )
+
+    def maybe_upsample(self, x):
+        return self.upsampling(x) if self.upsample else x
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            upsample=self.upsample,
+            normalization=self.normalization,
+            num_classes=self.num_classes,
+            synchronized=self.synchronized,
+            cbn_gain=self.cbn_gain,
+        )
+        return config
+
+
+class DiscriminatorBlock(Block):
+    """Adds the discriminator's downsampling option."""
+
+    def __init__(self, filters, downsample=True, **kwargs):
+        super().__init__(filters, **kwargs)
+        self.downsample = downsample
+        self.pooling = keras.layers.AveragePooling2D(2, dtype=self.dtype_policy)
+
+    def maybe_downsample(self, x):
+        return self.pooling(x) if self.downsample else x
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(downsample=self.downsample)
+        return config
