@@ -137,6 +137,7 @@ class BigGanDeepGenerator(_BigGanGeneratorBase):
     ARCHITECTURE = "biggan_deep"
     RESOLUTIONS = tuple(_DEEP_G_MULTIPLIERS)
     DEFAULT_CH = 128
+    SHORTCUTS = ("auto",)  # The bottleneck blocks drop channels on theirs.
 
     def __init__(self, resolution, wide_output_conv=True, **kwargs):
         # Read by output_conv_width() while the base class builds the layers.
@@ -199,6 +200,7 @@ class BigGanDeepDiscriminator(ResNetDiscriminator):
     ARCHITECTURE = "biggan_deep"
     RESOLUTIONS = tuple(_DEEP_D_MULTIPLIERS)
     NORMALIZATIONS = ("none", "spectral", "bssn")
+    SHORTCUTS = ("auto",)  # The bottleneck blocks add learned channels on theirs.
     DEFAULT_CH = 128
     DEFAULT_NORMALIZATION = "spectral"
     DEFAULT_INITIALIZER = "orthogonal"

@@ -3,8 +3,8 @@
 resnet_cifar and resnet_stl are SNGAN's models (Miyato et al. 2018, Tables 4 and 5), resnet5 is
 the study's "ResNet19" and resnet30 follows Gulrajani et al. 2017 (gan_64x64.py) at 128 and
 256 px.
-Upsampling is nearest-neighbour and shortcuts are 1x1 convolutions (compare_gan inserted zeros
-and used 3x3 shortcuts).
+Upsampling is nearest-neighbour and shortcuts are 1x1 convolutions; compare_gan's zero insertion
+and 3x3 shortcuts are the options upsampling="zeros" and shortcut="conv3x3".
 """
 
 import math
@@ -25,6 +25,8 @@ from compare_gan_tf.layers import (
     NonLocalBlock,
     apply_norm,
 )
+from compare_gan_tf.layers.block_base import UPSAMPLINGS
+from compare_gan_tf.layers.blocks import DISCRIMINATOR_SHORTCUTS, GENERATOR_SHORTCUTS
 
 
 class ResNetGenerator(Generator):
@@ -32,11 +34,19 @@ class ResNetGenerator(Generator):
 
     `plan()` gives (seed size, seed width, [(block width, upsample), ...]). `attention_resolution`
     puts SAGAN's self-attention after the first block of that output resolution (None: nowhere).
+    `upsampling` ("nearest" or "zeros") and `shortcut` ("auto" or "conv3x3") are the blocks'.
     """
 
-    def __init__(self, resolution, attention_resolution=None, **kwargs):
+    SHORTCUTS = GENERATOR_SHORTCUTS
+
+    def __init__(
+        self, resolution, attention_resolution=None, upsampling="nearest", shortcut="auto", **kwargs
+    ):
         super().__init__(resolution, **kwargs)
         self.attention_resolution = attention_resolution
+        # compare_gan resnet_ops: unpool (zero insertion) and 3x3 shortcuts; see GeneratorResBlock.
+        self.upsampling = self.check_option("upsampling", upsampling, UPSAMPLINGS)
+        self.shortcut = self.check_option("shortcut", shortcut, self.SHORTCUTS)
         seed, width, blocks = self.plan()
         self.seed_shape = (seed, seed, width)
         self.fc = self.dense(seed * seed * width)
@@ -60,7 +70,11 @@ class ResNetGenerator(Generator):
         return self.channels
 
     def make_block(self, filters, upsample):
-        return GeneratorResBlock(filters, upsample=upsample, **self.block_options())
+        options = self.block_options()
+        return GeneratorResBlock(filters, upsample=upsample, shortcut=self.shortcut, **options)
+
+    def block_options(self):
+        return dict(super().block_options(), upsampling=self.upsampling)
 
     def output_norm(self):
         """The BN before the output convolution: of the same kind as the blocks' BNs."""
@@ -83,7 +97,11 @@ class ResNetGenerator(Generator):
 
     def get_config(self):
         config = super().get_config()
-        config.update(attention_resolution=self.attention_resolution)
+        config.update(
+            attention_resolution=self.attention_resolution,
+            upsampling=self.upsampling,
+            shortcut=self.shortcut,
+        )
         return config
 
 
@@ -93,14 +111,18 @@ class ResNetDiscriminator(Discriminator):
 
     `plan()` gives (stem width or None, [(block width, downsample), ...]). `attention_resolution`
     puts self-attention after the last block of that output resolution (None: nowhere).
+    `shortcut` ("auto", "conv3x3", "none_if_same_channels") is the blocks'.
     """
 
     # Mean pooling as in compare_gan's study models; SNGAN's code sums, as BigGAN does.
     POOLING = "mean"
+    SHORTCUTS = DISCRIMINATOR_SHORTCUTS
 
-    def __init__(self, resolution, attention_resolution=None, **kwargs):
+    def __init__(self, resolution, attention_resolution=None, shortcut="auto", **kwargs):
         super().__init__(resolution, **kwargs)
         self.attention_resolution = attention_resolution
+        # compare_gan: 3x3 shortcuts (resnet_ops), none when in == out (resnet_biggan D).
+        self.shortcut = self.check_option("shortcut", shortcut, self.SHORTCUTS)
         stem, blocks = self.plan()
         self.stem = self.conv(stem, 3) if stem else None
         self.blocks = [
@@ -121,9 +143,8 @@ class ResNetDiscriminator(Discriminator):
 
     def make_block(self, filters, downsample, optimized):
         # The optimized first block keeps ReLU off the image; compare_gan applied ReLU to it.
-        return DiscriminatorResBlock(
-            filters, downsample=downsample, optimized=optimized, **self.block_options()
-        )
+        options = dict(self.block_options(), shortcut=self.shortcut)
+        return DiscriminatorResBlock(filters, downsample=downsample, optimized=optimized, **options)
 
     def extract_features(self, images, training):
         h = images if self.stem is None else self.stem(images, training=training)
@@ -140,7 +161,7 @@ class ResNetDiscriminator(Discriminator):
 
     def get_config(self):
         config = super().get_config()
-        config.update(attention_resolution=self.attention_resolution)
+        config.update(attention_resolution=self.attention_resolution, shortcut=self.shortcut)
         return config
 
 

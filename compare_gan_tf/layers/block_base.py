@@ -2,9 +2,25 @@
 (bottleneck_blocks.py): shared options, convolutions, normalizations and resampling."""
 
 import keras
+import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.layers.base import NormalizableLayer
 from compare_gan_tf.layers.normalization import generator_norm
+
+# 2x upsampling in generator blocks: nearest neighbour, or compare_gan's zero insertion.
+UPSAMPLINGS = ("nearest", "zeros")
+
+
+def zero_insertion_upsampling(x):
+    """[B, H, W, C] -> [B, 2H, 2W, C]: each value at the top left of its 2x2 cell, zeros in the
+    other three, as compare_gan's resnet_ops.unpool (Dosovitskiy et al. 2015's unpooling)."""
+    zeros = tf.zeros_like(x)
+    height, width, channels = x.shape[1], x.shape[2], x.shape[3]
+    # Columns: value, zero, value, zero, ...; then rows: that row, a row of zeros, ...
+    rows = tf.reshape(tf.stack([x, zeros], axis=3), [-1, height, 2 * width, channels])
+    cells = tf.stack([rows, tf.zeros_like(rows)], axis=2)
+    return tf.reshape(cells, [-1, 2 * height, 2 * width, channels])
 
 
 class Block(NormalizableLayer):
@@ -46,10 +62,12 @@ class GeneratorBlock(Block):
         num_classes=None,
         synchronized=False,
         cbn_gain="one_plus_gamma",
+        upsampling="nearest",
         **kwargs,
     ):
         super().__init__(filters, **kwargs)
         self.upsample = upsample
+        self.upsampling_kind = check_choice("upsampling", upsampling, UPSAMPLINGS, colon=True)
         self.normalization = normalization
         self.num_classes = num_classes
         self.synchronized = synchronized
@@ -72,7 +90,11 @@ class GeneratorBlock(Block):
         )
 
     def maybe_upsample(self, x):
-        return self.upsampling(x) if self.upsample else x
+        if not self.upsample:
+            return x
+        if self.upsampling_kind == "zeros":
+            return zero_insertion_upsampling(x)
+        return self.upsampling(x)
 
     def get_config(self):
         config = super().get_config()
@@ -82,6 +104,7 @@ class GeneratorBlock(Block):
             num_classes=self.num_classes,
             synchronized=self.synchronized,
             cbn_gain=self.cbn_gain,
+            upsampling=self.upsampling_kind,
         )
         return config
 
