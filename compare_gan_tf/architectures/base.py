@@ -1,155 +1,50 @@
-"""What every generator and discriminator shares: the call contract and the option switches.
+"""What every generator and discriminator shares: the call contract and the option switches
+(the weight-layer factories and gin's batch_norm / spectral_norm settings are in model.py).
 
 A generator maps z [B, z_dim] (and int labels [B] when `num_classes` is set) to images
 [B, H, W, channels] in [-1, 1]. A discriminator maps images (and labels) to logits [B, 1];
 `logits_and_features` also returns the features [B, C] that its output head reads.
 """
 
-import math
-
-import gin
 import keras
 import tensorflow as tf
 
+from compare_gan_tf.architectures.model import (
+    ArchitectureModel,
+    attention_index,
+    batch_norm_defaults,
+    flatten,
+    gin_builder,
+    spectral_norm_defaults,
+)
 from compare_gan_tf.checks import check_choice
-from compare_gan_tf.layers import ProjectionHead, get_initializer
+from compare_gan_tf.errors import ConfigError
+from compare_gan_tf.layers import ProjectionHead
+from compare_gan_tf.layers.modulated_norm import CBN_GAINS
 from compare_gan_tf.layers.normalization import (
     DISCRIMINATOR_NORMALIZATIONS as LAYER_NORMALIZATIONS_OF_D,
 )
-from compare_gan_tf.layers.normalization import GENERATOR_NORMALIZATIONS, BatchNorms
+from compare_gan_tf.layers.normalization import GENERATOR_NORMALIZATIONS
 from compare_gan_tf.layers.spectral_norm import SPECTRAL_NORM_MODES
+
+__all__ = [
+    "DISCRIMINATOR_NORMALIZATIONS",
+    "GENERATOR_NORMALIZATIONS",
+    "Discriminator",
+    "Generator",
+    "attention_index",
+    "batch_norm_defaults",
+    "flatten",
+    "gin_builder",
+    "spectral_norm_defaults",
+]
 
 # D's choices: the layers' normalizations of activations, or spectral norm of the weights
 # (plain or BSSN), which the architectures apply themselves.
 DISCRIMINATOR_NORMALIZATIONS = LAYER_NORMALIZATIONS_OF_D + ("spectral", "bssn")
 
 
-@gin.configurable("batch_norm")
-def batch_norm_defaults(momentum=0.99, epsilon=1e-5, generator_cross_replica=None):
-    """BN settings of every architecture, in G and D: plain, conditional, self-modulated.
-
-    In gin: `batch_norm.momentum = 0.9`. momentum (Keras's: new = momentum * old + (1 - momentum)
-    * batch) and epsilon go to every batch norm a model builds. generator_cross_replica=None
-    leaves G's cross-replica statistics to the caller (the trainer turns them on with several
-    replicas, as BigGAN does); True or False forces them on or off.
-    """
-    return momentum, epsilon, generator_cross_replica
-
-
-@gin.configurable("spectral_norm")
-def spectral_norm_defaults(power_iterations=1):
-    """SN's power-iteration steps per training call in every architecture (Miyato et al.: 1).
-
-    In gin: `spectral_norm.power_iterations = 2`.
-    """
-    return power_iterations
-
-
-def gin_builder(name, model_class):
-    """A gin-configurable `name(resolution, **options)` that returns `model_class(...)`.
-
-    gin cannot wrap Keras model classes (Keras reads their constructor signature), so every model
-    gets a builder; bind constructor arguments on it, e.g. `biggan_generator.ch = 64`.
-    """
-
-    def build(resolution, **options):
-        return model_class(resolution, **options)
-
-    build.__name__ = name
-    build.__qualname__ = name
-    build.__doc__ = f"Builds {model_class.__name__}; gin parameters are its constructor arguments."
-    configurable = gin.configurable(name)(build)
-    configurable.model_class = model_class
-    return configurable
-
-
-class _ArchitectureModel(BatchNorms, keras.Model):
-    """Resolution check, options and get_config shared by G and D; their weight layers and
-    batch norms come from `BatchNorms`, as the blocks' do.
-
-    Subclasses set ARCHITECTURE (registry name), RESOLUTIONS and their DEFAULT_* values; an
-    argument left as None takes the architecture's default and get_config stores the result.
-    """
-
-    ARCHITECTURE = ""
-    RESOLUTIONS = ()
-    DEFAULT_CH = 64
-    DEFAULT_INITIALIZER = "normal"
-
-    def __init__(
-        self,
-        resolution,
-        num_classes=None,
-        ch=None,
-        initializer=None,
-        bn_momentum=None,
-        bn_epsilon=None,
-        sn_power_iterations=None,
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        check_choice(f"{self.ARCHITECTURE} resolution", resolution, self.RESOLUTIONS)
-        self.resolution = resolution
-        self.num_classes = num_classes
-        self.ch = ch or self.DEFAULT_CH
-        self.initializer = initializer or self.DEFAULT_INITIALIZER
-        get_initializer(self.initializer)  # Fails early on an unknown name.
-        self.spectral_norm = "none"
-        self.sn_scale = 1.0
-        # None takes gin's `batch_norm` and `spectral_norm` defaults; get_config keeps the values.
-        momentum, epsilon, _ = batch_norm_defaults()
-        self.bn_momentum = momentum if bn_momentum is None else bn_momentum
-        self.bn_epsilon = epsilon if bn_epsilon is None else bn_epsilon
-        self.sn_power_iterations = sn_power_iterations or spectral_norm_defaults()
-
-    def build(self, input_shape):
-        # The sublayers create their weights during the first call, so Keras need not trace
-        # the model symbolically first (that doubles the cost of the first call).
-        self.built = True
-
-    def build_from_config(self, config):
-        """Creates the weights with a one-example call, so that saved weights can be loaded."""
-        shape = config.get("input_shape")
-        if shape is not None:
-            labels = tf.zeros((1,), tf.int32) if self.num_classes else None
-            self(tf.zeros((1, *shape[1:])), labels, training=False)
-
-    def new_initializer(self):
-        return get_initializer(self.initializer)
-
-    def sublayer_dtype(self):
-        # None: the sublayers take the global policy (the Experiment's mixed_precision), not a
-        # policy stored in the model's config.
-        return None
-
-    def weight_options(self):
-        """Spectral norm and initializer arguments of a compare_gan_tf.layers layer."""
-        return dict(
-            spectral_norm=self.spectral_norm,
-            sn_scale=self.sn_scale,
-            sn_power_iterations=self.sn_power_iterations,
-            kernel_initializer=self.new_initializer(),
-        )
-
-    def batch_norm_options(self):
-        """BN momentum and epsilon arguments of a compare_gan_tf.layers block."""
-        return dict(bn_momentum=self.bn_momentum, bn_epsilon=self.bn_epsilon)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            resolution=self.resolution,
-            num_classes=self.num_classes,
-            ch=self.ch,
-            initializer=self.initializer,
-            bn_momentum=self.bn_momentum,
-            bn_epsilon=self.bn_epsilon,
-            sn_power_iterations=self.sn_power_iterations,
-        )
-        return config
-
-
-class Generator(_ArchitectureModel):
+class Generator(ArchitectureModel):
     """`generator(z, labels=None, training=None)` -> images [B, H, W, channels] in [-1, 1].
 
     normalization: "batch", "conditional" (class-conditional BN on the labels), "self_modulated"
@@ -157,9 +52,12 @@ class Generator(_ArchitectureModel):
     is set, else "batch". spectral_norm: "none", "sn" or "bssn" on every G weight layer.
     synchronized=True computes BN statistics over all replicas (BigGAN's cross-replica BN);
     gin's `batch_norm.generator_cross_replica`, when set, overrides it.
+    cbn_gain: the gain of "conditional" BN, "one_plus_gamma" or "gamma" (compare_gan's
+    arch_ops.conditional_batch_norm, without the +1; see ConditionalBatchNorm).
     Labels are ignored when `num_classes` is None.
     """
 
+    ROLE = "generator"
     DEFAULT_SPECTRAL_NORM = "none"
     DEFAULT_Z_DIM = 128
     # BigGAN feeds a float vector (class embedding and z) to its BNs, which works without classes.
@@ -176,6 +74,7 @@ class Generator(_ArchitectureModel):
         spectral_norm=None,
         initializer=None,
         synchronized=False,
+        cbn_gain="one_plus_gamma",
         **kwargs,
     ):
         super().__init__(resolution, num_classes, ch, initializer, **kwargs)
@@ -186,6 +85,12 @@ class Generator(_ArchitectureModel):
         check_choice("generator spectral_norm", self.spectral_norm, SPECTRAL_NORM_MODES)
         _, _, cross_replica = batch_norm_defaults()
         self.synchronized = synchronized if cross_replica is None else cross_replica
+        self.cbn_gain = self.check_option("cbn_gain", cbn_gain, CBN_GAINS)
+        if cbn_gain != "one_plus_gamma" and self.normalization != "conditional":
+            raise ConfigError(
+                f"{self.ARCHITECTURE}_generator.cbn_gain = {cbn_gain!r} applies to conditional "
+                f"batch norm only, but the generator's normalization is {self.normalization!r}."
+            )
 
     @classmethod
     def default_z_dim(cls, resolution):
@@ -210,7 +115,9 @@ class Generator(_ArchitectureModel):
 
     def norm(self):
         """A BN layer of this generator's kind (None for "none")."""
-        return self.make_generator_norm(self.normalization, self.num_classes, self.synchronized)
+        return self.make_generator_norm(
+            self.normalization, self.num_classes, self.synchronized, self.cbn_gain
+        )
 
     def block_options(self):
         """Arguments of a generator block: weight options, normalization and its condition."""
@@ -220,6 +127,7 @@ class Generator(_ArchitectureModel):
             normalization=self.normalization,
             num_classes=None if self.VECTOR_CONDITION else self.num_classes,
             synchronized=self.synchronized,
+            cbn_gain=self.cbn_gain,
         )
         return options
 
@@ -262,11 +170,12 @@ class Generator(_ArchitectureModel):
             normalization=self.normalization,
             spectral_norm=self.spectral_norm,
             synchronized=self.synchronized,
+            cbn_gain=self.cbn_gain,
         )
         return config
 
 
-class Discriminator(_ArchitectureModel):
+class Discriminator(ArchitectureModel):
     """`discriminator(images, labels=None, training=None)` -> logits [B, 1].
 
     normalization: "none", "batch", "layer" (inside the network), or "spectral" / "bssn"
@@ -276,6 +185,7 @@ class Discriminator(_ArchitectureModel):
     found that SNDCGAN at 128 px collapses without 0.5).
     """
 
+    ROLE = "discriminator"
     DEFAULT_NORMALIZATION = "none"
     NORMALIZATIONS = DISCRIMINATOR_NORMALIZATIONS
 
@@ -348,20 +258,3 @@ class Discriminator(_ArchitectureModel):
             normalization=self.normalization, sn_scale=self.sn_scale, dropout=self.dropout
         )
         return config
-
-
-def flatten(x):
-    """[B, H, W, C] -> [B, H*W*C], keeping the static size that the output head is built with."""
-    return tf.reshape(x, (-1, math.prod(x.shape[1:])))
-
-
-def attention_index(output_resolutions, attention_resolution, first):
-    """Index of the block followed by self-attention, or None when no block has that resolution.
-
-    As in BigGAN-PyTorch's G_attn / D_attn: attention sits at a resolution, and a model without
-    a stage at that resolution has none. G attends on entering it, D just before leaving it.
-    """
-    matches = [i for i, size in enumerate(output_resolutions) if size == attention_resolution]
-    if not matches:
-        return None
-    return matches[0] if first else matches[-1]

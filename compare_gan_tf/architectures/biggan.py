@@ -128,6 +128,7 @@ class BigGanDeepGenerator(_BigGanGeneratorBase):
     ARCHITECTURE = "biggan_deep"
     RESOLUTIONS = tuple(_DEEP_G_MULTIPLIERS)
     DEFAULT_CH = 128
+    SHORTCUTS = ("auto",)  # The bottleneck blocks drop channels on theirs.
 
     def __init__(self, resolution, wide_output_conv=True, **kwargs):
         # Read by output_conv_width() while the base class builds the layers.
@@ -196,6 +197,7 @@ class BigGanDeepDiscriminator(_BigGanDiscriminatorBase):
     ARCHITECTURE = "biggan_deep"
     RESOLUTIONS = tuple(_DEEP_D_MULTIPLIERS)
     NORMALIZATIONS = ("none", "spectral", "bssn")
+    SHORTCUTS = ("auto",)  # The bottleneck blocks add learned channels on theirs.
     DEFAULT_CH = 128
 
     def plan(self):

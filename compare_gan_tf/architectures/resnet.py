@@ -3,8 +3,8 @@
 resnet_cifar and resnet_stl are SNGAN's models (Miyato et al. 2018, Tables 4 and 5), resnet5 is
 the study's "ResNet19" and resnet30 follows Gulrajani et al. 2017 (gan_64x64.py) at 128 and
 256 px.
-Upsampling is nearest-neighbour and shortcuts are 1x1 convolutions (compare_gan inserted zeros
-and used 3x3 shortcuts).
+Upsampling is nearest-neighbour and shortcuts are 1x1 convolutions; compare_gan's zero insertion
+and 3x3 shortcuts are the options upsampling="zeros" and shortcut="conv3x3".
 """
 
 import math
@@ -25,6 +25,8 @@ from compare_gan_tf.layers import (
     NonLocalBlock,
     apply_norm,
 )
+from compare_gan_tf.layers.block_base import UPSAMPLINGS
+from compare_gan_tf.layers.blocks import DISCRIMINATOR_SHORTCUTS, GENERATOR_SHORTCUTS
 
 
 class _SelfAttention:
@@ -56,10 +58,18 @@ class ResNetGenerator(_SelfAttention, Generator):
 
     `plan()` gives (seed size, seed width, [(block width, upsample), ...]). `attention_resolution`
     puts SAGAN's self-attention after the first block of that output resolution (None: nowhere).
+    `upsampling` ("nearest" or "zeros") and `shortcut` ("auto" or "conv3x3") are the blocks'.
     """
 
-    def __init__(self, resolution, attention_resolution=None, **kwargs):
+    SHORTCUTS = GENERATOR_SHORTCUTS
+
+    def __init__(
+        self, resolution, attention_resolution=None, upsampling="nearest", shortcut="auto", **kwargs
+    ):
         super().__init__(resolution, **kwargs)
+        # compare_gan resnet_ops: unpool (zero insertion) and 3x3 shortcuts; see GeneratorResBlock.
+        self.upsampling = self.check_option("upsampling", upsampling, UPSAMPLINGS)
+        self.shortcut = self.check_option("shortcut", shortcut, self.SHORTCUTS)
         seed, width, blocks = self.plan()
         self.seed_shape = (seed, seed, width)
         self.fc = self.dense(seed * seed * width)
@@ -80,7 +90,11 @@ class ResNetGenerator(_SelfAttention, Generator):
         return self.channels
 
     def make_block(self, filters, upsample):
-        return GeneratorResBlock(filters, upsample=upsample, **self.block_options())
+        options = self.block_options()
+        return GeneratorResBlock(filters, upsample=upsample, shortcut=self.shortcut, **options)
+
+    def block_options(self):
+        return dict(super().block_options(), upsampling=self.upsampling)
 
     def output_norm(self):
         """The BN before the output convolution: of the same kind as the blocks' BNs."""
@@ -99,6 +113,11 @@ class ResNetGenerator(_SelfAttention, Generator):
         h = tf.nn.relu(apply_norm(self.final_norm, h, final_condition, training))
         return self.final_conv(h, training=training)[..., : self.channels]
 
+    def get_config(self):
+        config = super().get_config()
+        config.update(upsampling=self.upsampling, shortcut=self.shortcut)
+        return config
+
 
 class ResNetDiscriminator(_SelfAttention, Discriminator):
     """Residual blocks (the first is SNGAN's optimized block unless a stem conv precedes it),
@@ -106,13 +125,17 @@ class ResNetDiscriminator(_SelfAttention, Discriminator):
 
     `plan()` gives (stem width or None, [(block width, downsample), ...]). `attention_resolution`
     puts self-attention after the last block of that output resolution (None: nowhere).
+    `shortcut` ("auto", "conv3x3", "none_if_same_channels") is the blocks'.
     """
 
     # Mean pooling as in compare_gan's study models; SNGAN's code sums, as BigGAN does.
     POOLING = "mean"
+    SHORTCUTS = DISCRIMINATOR_SHORTCUTS
 
-    def __init__(self, resolution, attention_resolution=None, **kwargs):
+    def __init__(self, resolution, attention_resolution=None, shortcut="auto", **kwargs):
         super().__init__(resolution, **kwargs)
+        # compare_gan: 3x3 shortcuts (resnet_ops), none when in == out (resnet_biggan D).
+        self.shortcut = self.check_option("shortcut", shortcut, self.SHORTCUTS)
         stem, blocks = self.plan()
         self.stem = self.conv(stem, 3) if stem else None
         self.blocks = [
@@ -130,9 +153,8 @@ class ResNetDiscriminator(_SelfAttention, Discriminator):
 
     def make_block(self, filters, downsample, optimized):
         # The optimized first block keeps ReLU off the image; compare_gan applied ReLU to it.
-        return DiscriminatorResBlock(
-            filters, downsample=downsample, optimized=optimized, **self.block_options()
-        )
+        options = dict(self.block_options(), shortcut=self.shortcut)
+        return DiscriminatorResBlock(filters, downsample=downsample, optimized=optimized, **options)
 
     def extract_features(self, images, training):
         h = images if self.stem is None else self.stem(images, training=training)
@@ -144,6 +166,11 @@ class ResNetDiscriminator(_SelfAttention, Discriminator):
         if self.POOLING == "sum":
             return tf.reduce_sum(h, axis=[1, 2])
         return tf.reduce_mean(h, axis=[1, 2])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(shortcut=self.shortcut)
+        return config
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")

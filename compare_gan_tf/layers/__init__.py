@@ -1,11 +1,10 @@
 """Keras layers and regularizers for GANs; they import nothing else from the package."""
 
 from compare_gan_tf.layers.attention import NonLocalBlock
-from compare_gan_tf.layers.blocks import (
+from compare_gan_tf.layers.blocks import DiscriminatorResBlock, GeneratorResBlock
+from compare_gan_tf.layers.bottleneck_blocks import (
     DiscriminatorBottleneckBlock,
-    DiscriminatorResBlock,
     GeneratorBottleneckBlock,
-    GeneratorResBlock,
 )
 from compare_gan_tf.layers.heads import ProjectionHead
 from compare_gan_tf.layers.initializers import fresh_initializer, get_initializer

@@ -1,91 +1,35 @@
-"""Residual blocks of the ResNet GANs (Gulrajani et al. 2017; Miyato et al. 2018) and BigGAN-deep.
+"""Residual blocks of the ResNet GANs (Gulrajani et al. 2017; Miyato et al. 2018), on the bases
+in block_base.py.
 
-Upsampling is nearest-neighbour and shortcuts are 1x1 convolutions; compare_gan upsampled by
-inserting zeros and used 3x3 shortcuts, which these blocks deliberately do not copy.
+Upsampling is nearest-neighbour and shortcuts are 1x1 convolutions by default; compare_gan's
+zero insertion and 3x3 shortcuts are options (upsampling="zeros", shortcut="conv3x3").
 """
 
 import keras
 import tensorflow as tf
 
-from compare_gan_tf.layers.base import NormalizableLayer
-from compare_gan_tf.layers.normalization import BatchNorms, apply_norm
+from compare_gan_tf.checks import check_choice
+from compare_gan_tf.layers.block_base import DiscriminatorBlock, GeneratorBlock
+from compare_gan_tf.layers.normalization import apply_norm
 
 _relu = tf.nn.relu
-
-
-class _Block(BatchNorms, NormalizableLayer):
-    """Holds the options every block shares (BN momentum and epsilon among them); `BatchNorms`
-    builds its convolutions and batch norms."""
-
-    def __init__(self, filters, bn_momentum=0.99, bn_epsilon=1e-5, **kwargs):
-        super().__init__(**kwargs)
-        self.filters = filters
-        self.bn_momentum = bn_momentum
-        self.bn_epsilon = bn_epsilon
-
-    def bottleneck_convs(self, hidden):
-        """BigGAN-deep's four convolutions: 1x1 to `hidden` channels, two 3x3, 1x1 to `filters`."""
-        return [
-            self.conv(hidden, 1),
-            self.conv(hidden, 3),
-            self.conv(hidden, 3),
-            self.conv(self.filters, 1),
-        ]
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            filters=self.filters, bn_momentum=self.bn_momentum, bn_epsilon=self.bn_epsilon
-        )
-        return config
-
-
-class _GeneratorBlock(_Block):
-    """Adds the generator's normalization options."""
-
-    def __init__(
-        self,
-        filters,
-        upsample=True,
-        normalization="batch",
-        num_classes=None,
-        synchronized=False,
-        **kwargs,
-    ):
-        super().__init__(filters, **kwargs)
-        self.upsample = upsample
-        self.normalization = normalization
-        self.num_classes = num_classes
-        self.synchronized = synchronized
-        self.upsampling = keras.layers.UpSampling2D(
-            2, interpolation="nearest", dtype=self.dtype_policy
-        )
-
-    def norm(self):
-        return self.make_generator_norm(self.normalization, self.num_classes, self.synchronized)
-
-    def maybe_upsample(self, x):
-        return self.upsampling(x) if self.upsample else x
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            upsample=self.upsample,
-            normalization=self.normalization,
-            num_classes=self.num_classes,
-            synchronized=self.synchronized,
-        )
-        return config
+# "auto": a 1x1 convolution when the block changes the shape, else the identity. "conv3x3": a
+# 3x3 convolution always (compare_gan resnet_ops.ResNetBlock). "none_if_same_channels", D only:
+# a 1x1 convolution when channels change, else no shortcut (compare_gan resnet_biggan D blocks).
+GENERATOR_SHORTCUTS = ("auto", "conv3x3")
+DISCRIMINATOR_SHORTCUTS = ("auto", "conv3x3", "none_if_same_channels")
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
-class GeneratorResBlock(_GeneratorBlock):
+class GeneratorResBlock(GeneratorBlock):
     """Residual generator block of the ResNet GANs: two 3x3 convolutions with 2x upsampling.
 
     The main path is norm, ReLU, upsample x2 (nearest), conv3x3, norm, ReLU, conv3x3. The shortcut
     is the upsampled input, through a learnable 1x1 convolution whenever channels or resolution
     change. `normalization` is "batch", "conditional" (labels or a conditioning vector),
     "self_modulated" (z) or "none"; the condition goes in as the second argument of `call`.
+    compare_gan's ResNet blocks upsampled by inserting zeros (upsampling="zeros") and always
+    used a 3x3 convolution on the upsampled input as the shortcut (shortcut="conv3x3").
 
     Args:
         filters: int. Output channels.
@@ -94,6 +38,12 @@ class GeneratorResBlock(_GeneratorBlock):
         num_classes: int or None, default None. For "conditional": the condition is then an int
             label; with None it is a float vector.
         synchronized: bool, default False. Cross-replica batch statistics.
+        cbn_gain: str, default "one_plus_gamma". Gain of "conditional" normalization: 1 + gamma(c),
+            or "gamma" alone as compare_gan's conditional_batch_norm (see ConditionalBatchNorm).
+        upsampling: str, default "nearest". "nearest", or "zeros": each value at the top left
+            of its 2x2 cell and zeros elsewhere (compare_gan's resnet_ops.unpool).
+        shortcut: str, default "auto". "auto" (a 1x1 convolution when channels or resolution
+            change, else the identity) or "conv3x3" (always a 3x3 convolution).
         spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution (and
             the conditional normalizations' linear maps).
         sn_scale: float, default 1.0. BSSN's constant c.
@@ -124,14 +74,19 @@ class GeneratorResBlock(_GeneratorBlock):
         "Spectral Normalization for Generative Adversarial Networks", ICLR 2018.
     """
 
-    def __init__(self, filters, **kwargs):
+    def __init__(self, filters, shortcut="auto", **kwargs):
         super().__init__(filters, **kwargs)
+        self.shortcut_kind = check_choice("shortcut", shortcut, GENERATOR_SHORTCUTS, colon=True)
         self.norm1 = self.norm()
         self.norm2 = self.norm()
         self.conv1 = self.conv(filters, 3)
         self.conv2 = self.conv(filters, 3)
 
     def build(self, inputs_shape, condition_shape=None):
+        if self.shortcut_kind == "conv3x3":
+            # compare_gan resnet_ops.ResNetBlock: shortcut = conv3x3(unpool(x)), always.
+            self.shortcut = self.conv(self.filters, 3)
+            return
         learnable = self.upsample or inputs_shape[-1] != self.filters
         self.shortcut = self.conv(self.filters, 1) if learnable else None
 
@@ -145,108 +100,32 @@ class GeneratorResBlock(_GeneratorBlock):
             shortcut = self.shortcut(shortcut, training=training)
         return h + shortcut
 
-
-@keras.saving.register_keras_serializable(package="compare_gan_tf")
-class GeneratorBottleneckBlock(_GeneratorBlock):
-    """BigGAN-deep generator block: a bottleneck of four convolutions with 2x upsampling.
-
-    Each of its four convolutions, a 1x1 (to C_in / channel_ratio), two 3x3 and a 1x1 (to
-    `filters`), is preceded by a normalization (conditional BN in BigGAN-deep) and a ReLU; the
-    upsampling comes before the first 3x3. The shortcut keeps the first `filters` input
-    channels ("drop channels") and is upsampled, so `filters` must not exceed the input channels.
-
-    Args:
-        filters: int. Output channels, at most the input channels.
-        channel_ratio: int, default 4. The bottleneck has C_in / channel_ratio channels.
-        upsample, normalization, num_classes, synchronized, spectral_norm, sn_scale,
-            kernel_initializer, sn_power_iterations, bn_momentum, bn_epsilon, **kwargs: as in
-            `GeneratorResBlock`.
-
-    Call arguments:
-        inputs: float tensor [B, H, W, C_in].
-        condition: labels [B], a float vector [B, D] or z, as `normalization` needs; default None.
-        training: bool. Batch statistics and power-iteration updates when True.
-
-    Example:
-
-    >>> import keras
-    >>> from compare_gan_tf.layers import GeneratorBottleneckBlock
-    >>> keras.utils.set_random_seed(0)
-    >>> block = GeneratorBottleneckBlock(16, normalization="conditional", spectral_norm="sn")
-    >>> x = keras.random.normal((2, 4, 4, 32))
-    >>> condition = keras.random.normal((2, 20))  # shared class embedding and a z chunk
-    >>> tuple(block(x, condition, training=True).shape)
-    (2, 8, 8, 16)
-    >>> [conv.layer.filters for conv in block.convs]  # 32 / channel_ratio in the bottleneck
-    [8, 8, 8, 16]
-
-    Reference:
-        Brock et al., "Large Scale GAN Training for High Fidelity Natural Image Synthesis",
-        ICLR 2019, Figure 16 (left).
-    """
-
-    def __init__(self, filters, channel_ratio=4, **kwargs):
-        super().__init__(filters, **kwargs)
-        self.channel_ratio = channel_ratio
-        self.norms = [self.norm() for _ in range(4)]
-
-    def build(self, inputs_shape, condition_shape=None):
-        in_channels = inputs_shape[-1]
-        if self.filters > in_channels:
-            raise ValueError(
-                f"GeneratorBottleneckBlock drops channels on its shortcut, so filters "
-                f"({self.filters}) must not exceed the input channels ({in_channels})."
-            )
-        self.convs = self.bottleneck_convs(in_channels // self.channel_ratio)
-
-    def call(self, inputs, condition=None, training=None):
-        n1, n2, n3, n4 = self.norms
-        conv1, conv2, conv3, conv4 = self.convs
-        h = conv1(_relu(apply_norm(n1, inputs, condition, training)), training=training)
-        h = self.maybe_upsample(_relu(apply_norm(n2, h, condition, training)))
-        h = conv2(h, training=training)
-        h = conv3(_relu(apply_norm(n3, h, condition, training)), training=training)
-        h = conv4(_relu(apply_norm(n4, h, condition, training)), training=training)
-        return h + self.maybe_upsample(inputs[..., : self.filters])
-
     def get_config(self):
         config = super().get_config()
-        config.update(channel_ratio=self.channel_ratio)
-        return config
-
-
-class _DiscriminatorBlock(_Block):
-    """Adds the discriminator's downsampling option."""
-
-    def __init__(self, filters, downsample=True, **kwargs):
-        super().__init__(filters, **kwargs)
-        self.downsample = downsample
-        self.pooling = keras.layers.AveragePooling2D(2, dtype=self.dtype_policy)
-
-    def maybe_downsample(self, x):
-        return self.pooling(x) if self.downsample else x
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(downsample=self.downsample)
+        config.update(shortcut=self.shortcut_kind)
         return config
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
-class DiscriminatorResBlock(_DiscriminatorBlock):
+class DiscriminatorResBlock(DiscriminatorBlock):
     """Residual discriminator block of the ResNet GANs: two 3x3 convolutions with 2x pooling.
 
     The main path is ReLU, conv3x3, ReLU, conv3x3, average-pool x2. `optimized=True` is the first
     block of SNGAN's D: conv3x3, ReLU, conv3x3, pool, with shortcut conv1x1(pool(x)), so no ReLU
     touches the image. Otherwise the shortcut is a learnable 1x1 convolution (then pooling)
     whenever channels or resolution change, else the identity. `normalization` ("layer",
-    "batch" or "none") goes before each ReLU + conv pair.
+    "batch" or "none") goes before each ReLU + conv pair. compare_gan's ResNet blocks always
+    pooled a 3x3 convolution of the input as the shortcut (shortcut="conv3x3"); its BigGAN D
+    blocks had a 1x1 one when channels change and none otherwise ("none_if_same_channels").
 
     Args:
         filters: int. Output channels.
         optimized: bool, default False. Use SNGAN's first-block layout (for the image input).
         normalization: str, default "none". "none", "batch" or "layer".
         downsample: bool, default True. Halve the height and width by average pooling.
+        shortcut: str, default "auto". "auto" (a 1x1 convolution when channels or resolution
+            change, else the identity), "conv3x3" (always a 3x3 convolution, then pooling) or
+            "none_if_same_channels" (a 1x1 convolution when channels change, else none).
         spectral_norm: str, default "none". "none", "sn" or "bssn" for every convolution.
         sn_scale, sn_power_iterations, bn_momentum, bn_epsilon, kernel_initializer, **kwargs: as
             in `GeneratorResBlock`.
@@ -273,102 +152,55 @@ class DiscriminatorResBlock(_DiscriminatorBlock):
         "Spectral Normalization for Generative Adversarial Networks", ICLR 2018.
     """
 
-    def __init__(self, filters, optimized=False, normalization="none", **kwargs):
+    def __init__(self, filters, optimized=False, normalization="none", shortcut="auto", **kwargs):
         super().__init__(filters, **kwargs)
         self.optimized = optimized
         self.normalization = normalization
+        self.shortcut_kind = check_choice("shortcut", shortcut, DISCRIMINATOR_SHORTCUTS, colon=True)
         self.norm1 = self.make_discriminator_norm(normalization)
         self.norm2 = self.make_discriminator_norm(normalization)
         self.conv1 = self.conv(filters, 3)
         self.conv2 = self.conv(filters, 3)
 
     def build(self, inputs_shape):
-        learnable = self.optimized or self.downsample or inputs_shape[-1] != self.filters
+        changes_channels = inputs_shape[-1] != self.filters
+        self.skip = self.shortcut_kind != "none_if_same_channels" or changes_channels
+        if self.shortcut_kind == "conv3x3":
+            # compare_gan resnet_ops.ResNetBlock: shortcut = pool(conv3x3(x)), always.
+            self.shortcut = self.conv(self.filters, 3)
+            return
+        if self.shortcut_kind == "none_if_same_channels":
+            # compare_gan resnet_biggan.Discriminator: add_shortcut = in_channels != out_channels.
+            learnable = changes_channels
+        else:
+            learnable = self.optimized or self.downsample or changes_channels
         self.shortcut = self.conv(self.filters, 1) if learnable else None
 
     def call(self, inputs, training=None):
         if self.optimized:
             h = self.conv1(inputs, training=training)
-            shortcut = self.shortcut(self.maybe_downsample(inputs), training=training)
         else:
             h = _relu(apply_norm(self.norm1, inputs, training=training))
             h = self.conv1(h, training=training)
-            shortcut = inputs
-            if self.shortcut is not None:
-                shortcut = self.maybe_downsample(self.shortcut(inputs, training=training))
+        shortcut = self._shortcut_path(inputs, training)
         h = _relu(apply_norm(self.norm2, h, training=training))
         h = self.maybe_downsample(self.conv2(h, training=training))
-        return h + shortcut
+        return h if shortcut is None else h + shortcut
+
+    def _shortcut_path(self, inputs, training):
+        """The shortcut's output, or None when the block has no shortcut."""
+        if not self.skip:
+            return None
+        if self.shortcut is None:
+            return inputs
+        if self.optimized and self.shortcut_kind != "conv3x3":
+            # Pooling first is the same for a 1x1 convolution and cheaper (SNGAN's order).
+            return self.shortcut(self.maybe_downsample(inputs), training=training)
+        return self.maybe_downsample(self.shortcut(inputs, training=training))
 
     def get_config(self):
         config = super().get_config()
-        config.update(optimized=self.optimized, normalization=self.normalization)
-        return config
-
-
-@keras.saving.register_keras_serializable(package="compare_gan_tf")
-class DiscriminatorBottleneckBlock(_DiscriminatorBlock):
-    """BigGAN-deep discriminator block: a bottleneck of four convolutions with 2x pooling.
-
-    ReLU-conv1x1 (to filters / channel_ratio), two ReLU-conv3x3, ReLU, average-pool, conv1x1 (to
-    `filters`). The shortcut is pooled and, when channels grow, concatenated with a learnable 1x1
-    convolution that supplies the missing `filters - C_in` channels, so `filters` must be at
-    least the input channels.
-
-    Args:
-        filters: int. Output channels, at least the input channels.
-        channel_ratio: int, default 4. The bottleneck has filters / channel_ratio channels.
-        downsample, spectral_norm, sn_scale, sn_power_iterations, kernel_initializer, **kwargs:
-            as in `DiscriminatorResBlock`.
-
-    Call arguments:
-        inputs: float tensor [B, H, W, C_in].
-        training: bool. When True, spectral normalization updates its power-iteration vectors.
-
-    Example:
-
-    >>> import keras
-    >>> from compare_gan_tf.layers import DiscriminatorBottleneckBlock
-    >>> keras.utils.set_random_seed(0)
-    >>> block = DiscriminatorBottleneckBlock(32, spectral_norm="sn")
-    >>> tuple(block(keras.random.normal((2, 8, 8, 24)), training=True).shape)
-    (2, 4, 4, 32)
-    >>> block.shortcut.layer.filters  # supplies the 32 - 24 new channels
-    8
-
-    Reference:
-        Brock et al., "Large Scale GAN Training for High Fidelity Natural Image Synthesis",
-        ICLR 2019, Figure 16 (right).
-    """
-
-    def __init__(self, filters, channel_ratio=4, **kwargs):
-        super().__init__(filters, **kwargs)
-        self.channel_ratio = channel_ratio
-        self.convs = self.bottleneck_convs(filters // channel_ratio)
-
-    def build(self, inputs_shape):
-        in_channels = inputs_shape[-1]
-        if self.filters < in_channels:
-            raise ValueError(
-                f"DiscriminatorBottleneckBlock grows channels on its shortcut, so filters "
-                f"({self.filters}) must be at least the input channels ({in_channels})."
-            )
-        extra = self.filters - in_channels
-        self.shortcut = self.conv(extra, 1) if extra else None
-
-    def call(self, inputs, training=None):
-        conv1, conv2, conv3, conv4 = self.convs
-        h = conv1(_relu(inputs), training=training)
-        h = conv2(_relu(h), training=training)
-        h = conv3(_relu(h), training=training)
-        h = conv4(self.maybe_downsample(_relu(h)), training=training)
-        shortcut = self.maybe_downsample(inputs)
-        if self.shortcut is not None:
-            extra = self.shortcut(shortcut, training=training)
-            shortcut = tf.concat([shortcut, extra], axis=-1)
-        return h + shortcut
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(channel_ratio=self.channel_ratio)
+        config.update(
+            optimized=self.optimized, normalization=self.normalization, shortcut=self.shortcut_kind
+        )
         return config

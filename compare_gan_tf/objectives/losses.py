@@ -89,7 +89,8 @@ def wasserstein(real_logits, fake_logits):
 def least_squares(real_logits, fake_logits):
     """Least-squares loss on the raw logits, with targets a=0, b=c=1 (Mao et al. 2017).
 
-    compare_gan applied it to sigmoid(logits); this follows the paper and uses the logits.
+    compare_gan applied it to sigmoid(logits); this follows the paper and uses the logits
+    (compare_gan's form: `least_squares_on_sigmoid`, GANObjective.least_squares_on = "sigmoid").
     """
     real = _check_logits(real_logits, "real_logits")
     fake = _check_logits(fake_logits, "fake_logits")
@@ -99,6 +100,24 @@ def least_squares(real_logits, fake_logits):
         d_loss_fake=_mean(lambda x: 0.5 * tf.square(x), fake),
         # Mao et al. 2017, eq. 2 with c=1: 1/2 E[(l_f - 1)^2].
         g_loss=_mean(lambda x: 0.5 * tf.square(x - 1.0), fake),
+    )
+
+
+def least_squares_on_sigmoid(real_logits, fake_logits):
+    """compare_gan's least-squares loss: targets a=0, b=c=1 on D's sigmoid outputs, not logits.
+
+    GANObjective(least_squares_on="sigmoid") picks it. compare_gan's `least_squares` read D's
+    predictions sigmoid(l), and its d_loss_real and d_loss_fake were the means without the 0.5
+    (d_loss = 0.5 (real + fake)); here each part carries its 0.5, so they add up to d_loss.
+    """
+    real = _check_logits(real_logits, "real_logits")
+    fake = _check_logits(fake_logits, "fake_logits")
+    return _result(
+        # compare_gan loss_lib.least_squares: 0.5 (E[(sigmoid(l_r) - 1)^2] + E[sigmoid(l_f)^2]).
+        d_loss_real=_mean(lambda x: 0.5 * tf.square(tf.sigmoid(x) - 1.0), real),
+        d_loss_fake=_mean(lambda x: 0.5 * tf.square(tf.sigmoid(x)), fake),
+        # compare_gan loss_lib.least_squares: g_loss = 0.5 E[(sigmoid(l_f) - 1)^2].
+        g_loss=_mean(lambda x: 0.5 * tf.square(tf.sigmoid(x) - 1.0), fake),
     )
 
 
@@ -123,6 +142,10 @@ LOSSES = {
     "least_squares": least_squares,
     "hinge": hinge,
 }
+
+
+# GANObjective.least_squares_on: what the least-squares loss reads.
+LEAST_SQUARES_ON = {"logits": least_squares, "sigmoid": least_squares_on_sigmoid}
 
 
 def get_loss(name):

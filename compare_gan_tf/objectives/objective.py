@@ -18,53 +18,28 @@ id, so each replica draws its own, then hands every random part a seed of its ow
 import gin
 import tensorflow as tf
 
-from compare_gan_tf.checks import check_choice
-from compare_gan_tf.errors import ConfigError
-from compare_gan_tf.layers.regularizers import orthogonality_penalty
 from compare_gan_tf.objectives import consistency, penalties
 from compare_gan_tf.objectives.augmentation import AdaptiveAugment, diff_augment
 from compare_gan_tf.objectives.gradient_normalization import NORMALIZATIONS
 from compare_gan_tf.objectives.lecam import LeCamRegularizer
-from compare_gan_tf.objectives.losses import get_loss
 from compare_gan_tf.objectives.mine import mine_estimator
 from compare_gan_tf.objectives.mode_seeking import mode_seeking_term, pair_labels
+from compare_gan_tf.objectives.objective_parts import (
+    AUGMENTATIONS,
+    CONSISTENCY,
+    STEP_CONFIGURABLES,
+    check_options,
+    choose_loss,
+    concat_labels,
+    orthogonal_term,
+    penalty_term,
+    seed_keyword,
+    update_draws,
+)
 from compare_gan_tf.objectives.packing import pack
-from compare_gan_tf.objectives.seeds import Draws, replica_seed
+from compare_gan_tf.objectives.seeds import Draws
 
-CONSISTENCY = ("none", "cr", "bcr", "zcr", "icr")
-AUGMENTATIONS = ("none", "diffaugment", "ada")
-
-
-# The gin configurables the losses call in each training step, by consistency choice (beyond
-# those that building the objective and the GAN calls); tests/objectives checks them against
-# the calls of a traced step.
-_BCR = (consistency.bcr, consistency.consistency_augment)
-_ZCR = (consistency.zcr_discriminator, consistency.zcr_generator, consistency.perturb_latent)
-_STEP_CONFIGURABLES = {
-    "none": (),
-    "cr": (consistency.cr, consistency.consistency_augment),
-    "bcr": _BCR,
-    "zcr": _ZCR,
-    "icr": _BCR + _ZCR,
-}
-
-
-def _concat_labels(labels, fake_labels):
-    return None if labels is None else tf.concat([labels, fake_labels], axis=0)
-
-
-def _seed_keyword(seed):
-    """{"seed": seed}, or nothing without a seed (gin's binding, if any, then applies)."""
-    return {} if seed is None else {"seed": seed}
-
-
-def _update_draws(seed):
-    """The draws of one update on this replica: `seed` (None: the global generator) with the
-    replica id folded in. Each replica augments and perturbs its own examples, so their draws
-    must differ; folding in the replica id (rather than drawing for the global batch and
-    slicing, as the GAN does for the latents) keeps every function on the batch it is given,
-    micro-batches included. The draws therefore depend on how the batch is split."""
-    return Draws(None if seed is None else replica_seed(seed))
+__all__ = ["AUGMENTATIONS", "CONSISTENCY", "GANObjective"]
 
 
 @gin.configurable
@@ -100,6 +75,10 @@ class GANObjective:
       mode_seeking_weight: lambda of mode seeking regularization (Mao et al. 2019, MSGAN; their
         conditional DCGAN uses 1); 0 turns it off. The G step pairs the two halves of its
         batch on the same labels, so it needs an even per-replica batch.
+      least_squares_on: what loss="least_squares" reads: "logits" (Mao et al. 2017) or
+        "sigmoid", D's sigmoid outputs as compare_gan's loss_lib.least_squares read them.
+      dragan_noise: the points of penalty="dragan": "one_sided" (the authors' notebook) or
+        "two_sided_clipped" (compare_gan's penalty_lib.dragan_penalty); see `penalties.dragan`.
 
     Call `build(global_batch_size)` inside `strategy.scope()` before the first step (the GAN
     does): it creates the ADA and LeCam state.
@@ -121,36 +100,25 @@ class GANObjective:
         penalty_interval=1,
         packing=1,
         mode_seeking_weight=0.0,
+        least_squares_on="logits",
+        dragan_noise="one_sided",
     ):
-        check_choice("penalty", penalty, penalties.PENALTIES, colon=True)
-        check_choice("gradient_normalization", gradient_normalization, NORMALIZATIONS, colon=True)
-        check_choice("consistency", consistency, CONSISTENCY, colon=True)
-        check_choice("augment", augment, AUGMENTATIONS, colon=True)
-        for name, value in (("penalty_interval", penalty_interval), ("packing", packing)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"GANObjective.{name} must be a positive integer, got {value!r}.")
-        if (
-            isinstance(mode_seeking_weight, bool)
-            or not isinstance(mode_seeking_weight, (int, float))
-            or mode_seeking_weight < 0
-        ):
-            raise ConfigError(
-                "GANObjective.mode_seeking_weight must be a number >= 0 (0 is off), got "
-                f"{mode_seeking_weight!r}."
-            )
-        self.loss_fn = get_loss(loss)
         self.penalty = penalty
         self.penalty_weight = penalty_weight
-        self.normalize = NORMALIZATIONS[gradient_normalization]
         self.consistency = consistency
         self.orthogonal_reg_weight = orthogonal_reg_weight
         self.mine_weight = mine_weight
-        self.mine = mine_estimator() if mine_weight else None
         self.augment = augment
         self.lecam_weight = lecam_weight
         self.penalty_interval = penalty_interval
         self.packing = packing
         self.mode_seeking_weight = mode_seeking_weight
+        self.least_squares_on = least_squares_on
+        self.dragan_noise = dragan_noise
+        check_options(self, gradient_normalization)
+        self.loss_fn = choose_loss(loss, least_squares_on)
+        self.normalize = NORMALIZATIONS[gradient_normalization]
+        self.mine = mine_estimator() if mine_weight else None
         self.ada = self.lecam = None
 
     def build(self, global_batch_size):
@@ -163,7 +131,7 @@ class GANObjective:
     def step_configurables(self):
         """The gin configurables with settings that the D and G losses call in a training step:
         their bindings are read when the step is traced, after a run checks its bindings."""
-        return _STEP_CONFIGURABLES[self.consistency]
+        return STEP_CONFIGURABLES[self.consistency]
 
     def discriminator_view(self, d_fn, seed=None):
         """d_fn as the objective's D sees images: augmented, then packed (PacGAN).
@@ -175,7 +143,7 @@ class GANObjective:
 
         def view(images, labels):
             if self.augment == "diffaugment":
-                images = diff_augment(images, **_seed_keyword(draws.next_seed()))
+                images = diff_augment(images, **seed_keyword(draws.next_seed()))
             elif self.augment == "ada":
                 images = self.ada(images, seed=draws.next_seed())
             if self.packing > 1:
@@ -210,14 +178,14 @@ class GANObjective:
         zcr, lecam. A `monitor` dict, if given, receives the mean logits
         "d_real" and "d_fake" and ADA's r_t (for summaries; they are not part of the loss).
         """
-        draws = _update_draws(seed)
+        draws = update_draws(seed)
         d_fn = self.normalize(self.discriminator_view(d_fn, draws.next_seed()))
         penalty_seed, cr_seed, zcr_seed = (draws.next_seed() for _ in range(3))
         fake_labels = labels if fake_labels is None else fake_labels
         real_images = tf.cast(real_images, tf.float32)
         fake_images = tf.stop_gradient(tf.cast(g_fn(z, fake_labels), tf.float32))
         logits = d_fn(
-            tf.concat([real_images, fake_images], axis=0), _concat_labels(labels, fake_labels)
+            tf.concat([real_images, fake_images], axis=0), concat_labels(labels, fake_labels)
         )
         sizes = [tf.shape(real_images)[0], tf.shape(fake_images)[0]]
         real_logits, fake_logits = tf.split(logits, [size // self.packing for size in sizes])
@@ -230,11 +198,17 @@ class GANObjective:
         parts = {"d_loss_real": result.d_loss_real, "d_loss_fake": result.d_loss_fake}
         if self.penalty != "none":
             at = penalties.PenaltyInputs(
-                d_fn, real_images, fake_images, labels, fake_labels, d_variables, penalty_seed
+                d_fn,
+                real_images,
+                fake_images,
+                labels,
+                fake_labels,
+                d_variables,
+                penalty_seed,
+                self.dragan_noise,
             )
-            weight = {} if self.penalty_weight is None else {"weight": self.penalty_weight}
             parts["penalty"] = penalties.lazy(
-                lambda: penalties.PENALTIES[self.penalty](at, **weight),
+                lambda: penalty_term(self, at),
                 step,
                 self.penalty_interval,
             )
@@ -280,7 +254,7 @@ class GANObjective:
         """
         if self.mode_seeking_weight:
             labels = pair_labels(labels)
-        draws = _update_draws(seed)
+        draws = update_draws(seed)
         view_seed, zcr_seed, mine_seed = (draws.next_seed() for _ in range(3))
         fake_images = g_fn(z, labels)
         fake_logits = self.normalize(self.discriminator_view(d_fn, view_seed))(fake_images, labels)
@@ -290,7 +264,7 @@ class GANObjective:
                 g_fn, z, labels, fake_images=fake_images, seed=zcr_seed
             )
         if self.orthogonal_reg_weight:
-            parts["orthogonal"] = self._orthogonal(g_variables)
+            parts["orthogonal"] = orthogonal_term(g_variables, self.orthogonal_reg_weight)
         if self.mine_weight:
             # Belghazi et al. 2018, "maximizing MI to improve GANs": G loss - beta * I(G(z); z).
             information = self.mine.mutual_information(fake_images, z, seed=mine_seed)
@@ -307,18 +281,8 @@ class GANObjective:
         """
         if self.mine is None:
             raise ValueError("mine_loss needs GANObjective(mine_weight=...) greater than 0.")
-        seed = _update_draws(seed).next_seed()
+        seed = update_draws(seed).next_seed()
         information = self.mine.mutual_information(
             tf.stop_gradient(fake_images), z, update_average=True, seed=seed
         )
         return -information
-
-    def _orthogonal(self, g_variables):
-        # BigGAN section 3.1: kernels only; the shared class embedding and 1-D weights are left out.
-        kernels = [v for v in g_variables if len(v.shape) >= 2 and v.name != "embeddings"]
-        if not kernels:
-            raise ValueError(
-                "orthogonal_reg_weight > 0 needs the generator's kernels: pass g_variables="
-                "generator.trainable_variables (after building it) to generator_loss."
-            )
-        return tf.add_n([orthogonality_penalty(k, self.orthogonal_reg_weight) for k in kernels])

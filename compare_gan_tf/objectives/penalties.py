@@ -15,7 +15,11 @@ import typing
 
 import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.objectives.seeds import Draws
+
+# How DRAGAN perturbs the real images: the authors' notebook, or compare_gan's penalty_lib.
+DRAGAN_NOISES = ("one_sided", "two_sided_clipped")
 
 
 def logits_and_input_gradient(d_fn, images, labels=None):
@@ -70,18 +74,34 @@ def wgan_gp(d_fn, real_images, fake_images, labels=None, weight=10.0, seed=None)
     return weight * _unit_slope_penalty(d_fn, interpolates, labels)
 
 
-def dragan(d_fn, real_images, labels=None, weight=10.0, seed=None):
-    """DRAGAN's penalty around the real data (Kodali et al. 2017), the authors' notebook variant.
+def dragan(d_fn, real_images, labels=None, weight=10.0, seed=None, noise="one_sided"):
+    """DRAGAN's penalty around the real data (Kodali et al. 2017), by default the authors'
+    notebook variant.
 
-    The notebook (kodalinaveen3/DRAGAN) perturbs one-sidedly, x_p = x + 0.5 std(x) U[0, 1) with
-    std over the whole batch, then penalizes at x + alpha (x_p - x) with alpha per sample. No clip
-    is applied, as in the notebook; compare_gan instead used two-sided noise std (U - 0.5) and
-    clipped to its [0, 1] image range, which would be wrong for images in [-1, 1]. The slope has
-    compare_gan's 1e-4 inside the sqrt. Under `strategy.run`, std is the replica batch's.
-    `seed`: None draws from the global generator, a seed from stateless draws.
+    noise="one_sided" (the default): the notebook (kodalinaveen3/DRAGAN) perturbs one-sidedly,
+    x_p = x + 0.5 std(x) U[0, 1) with std over the whole batch, then penalizes at
+    x + alpha (x_p - x) with alpha per sample; no clip is applied, as in the notebook.
+    noise="two_sided_clipped" is compare_gan's penalty_lib.dragan_penalty: the penalty at
+    clip(x + std(x) (U[0, 1) - 0.5), -1, 1) itself (no interpolation). compare_gan clipped to its
+    [0, 1] image range; [-1, 1] is the model's, and x -> 2x - 1 maps its points onto these
+    exactly. Its slope is taken w.r.t. the images D sees, so a D that saw [0, 1] images has
+    twice the slope of the same D on [-1, 1] ones (as with wgan_gp). Meant for images: 2-D
+    points outside [-1, 1] would be clipped too.
+    Both use population std over all axes and compare_gan's 1e-4 inside the slope's sqrt. Under
+    `strategy.run`, std is the replica batch's (compare_gan's TPU cores also took their own).
+    `seed`: None draws from the global generator, a seed from stateless draws (the noise is
+    the first draw of `seeds.Draws(seed)`).
     """
+    check_choice("DRAGAN noise", noise, DRAGAN_NOISES, colon=True)
     real = tf.cast(real_images, tf.float32)
     draws = Draws(seed)
+    if noise == "two_sided_clipped":
+        # compare_gan penalty_lib.dragan_penalty: x + std(x) (U[0, 1) - 0.5), clipped to the
+        # image range, with tf.nn.moments' population variance over every axis.
+        noisy = real + tf.math.reduce_std(real) * (draws.uniform(tf.shape(real)) - 0.5)
+        points = tf.clip_by_value(noisy, -1.0, 1.0)
+        # compare_gan penalty_lib.dragan_penalty: E[(sqrt(1e-4 + ||grad D(x~)||^2) - 1)^2].
+        return weight * _unit_slope_penalty(d_fn, points, labels)
     # Kodali et al. 2017, notebook: x_p = x + 0.5 std(x) U[0, 1), independent per element.
     perturbed = real + 0.5 * tf.math.reduce_std(real) * draws.uniform(tf.shape(real))
     # Kodali et al. 2017, notebook: x_hat = x + alpha (x_p - x), alpha ~ U[0, 1] per sample.
@@ -137,7 +157,7 @@ PENALTIES = {
         at.d_fn, at.real_images, at.fake_images, at.labels, **weight, seed=at.seed
     ),
     "dragan": lambda at, **weight: dragan(
-        at.d_fn, at.real_images, at.labels, **weight, seed=at.seed
+        at.d_fn, at.real_images, at.labels, **weight, seed=at.seed, noise=at.dragan_noise
     ),
     "r1": lambda at, **weight: r1(at.d_fn, at.real_images, at.labels, **weight),
     "r2": lambda at, **weight: r2(at.d_fn, at.fake_images, at.fake_labels, **weight),
@@ -155,6 +175,7 @@ class PenaltyInputs(typing.NamedTuple):
     fake_labels: typing.Any
     d_variables: list
     seed: typing.Any
+    dragan_noise: str = "one_sided"
 
 
 def lazy(penalty_fn, step, interval=16):

@@ -11,14 +11,26 @@ import compare_gan_tf.layers as layers
 from compare_gan_tf.layers import (
     attention,
     blocks,
+    bottleneck_blocks,
     heads,
     initializers,
+    modulated_norm,
     normalization,
     regularizers,
     spectral_norm,
 )
 
-MODULES = (attention, blocks, heads, initializers, normalization, regularizers, spectral_norm)
+MODULES = (
+    attention,
+    blocks,
+    bottleneck_blocks,
+    heads,
+    initializers,
+    modulated_norm,
+    normalization,
+    regularizers,
+    spectral_norm,
+)
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 PUBLIC = {name: getattr(layers, name) for name in layers.__all__}
 PUBLIC_CLASSES = sorted(name for name, obj in PUBLIC.items() if inspect.isclass(obj))
