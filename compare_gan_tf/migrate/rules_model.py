@@ -4,25 +4,15 @@ architecture-specific options. Each is a row of table.py: `row(value, context) -
 from compare_gan_tf.migrate import vocabulary as names
 from compare_gan_tf.migrate.outcomes import combine, emit, needs_architecture, note, refuse
 
-# What differs while vocabulary.EXACT has no bindings for it.
-_DIFFERENCES = {
-    "resnet_blocks": (
-        "compare_gan's G blocks upsample by inserting zeros, and its shortcuts are 3x3 "
-        "convolutions (BigGAN: 1x1, and none in D blocks that keep their width); this library's "
-        "upsample nearest-neighbour and have 1x1 shortcuts (compare_gan's: not yet an option)"
-    ),
-    "conditional_batch_norm": (
-        "this library's conditional BN scales by 1 + gamma(y), compare_gan's by gamma(y) alone "
-        "(its issue 54; compare_gan's: not yet an option)"
-    ),
-}
 
-
-def _exactly(name, *bindings):
-    """`bindings` and those that make `name` compare_gan's (vocabulary.EXACT), or a note of
-    the difference while there are none."""
-    exact = names.EXACT[name]
-    return emit(*bindings, *exact, note=None if exact else _DIFFERENCES[name])
+def _exactly(name, context, *bindings):
+    """`bindings` and those that make `name` compare_gan's (vocabulary.EXACT) for the context's
+    architecture."""
+    networks = {"generator": context.generator, "discriminator": context.discriminator}
+    exact = [
+        (networks[network](parameter), value) for network, parameter, value in names.EXACT[name]
+    ]
+    return emit(*bindings, *exact)
 
 
 _ARCHITECTURE_NOTES = {
@@ -48,7 +38,8 @@ def architecture(value, context):
         )
     lines = emit(("Experiment.architecture", chosen))
     if chosen in names.RESNETS:
-        lines = _exactly("resnet_blocks", ("Experiment.architecture", chosen))
+        blocks = names.BLOCKS.get(chosen, "resnet_blocks")
+        lines = _exactly(blocks, context, ("Experiment.architecture", chosen))
     if chosen in _ARCHITECTURE_NOTES:
         lines = combine(lines, note(_ARCHITECTURE_NOTES[chosen]))
     return lines
@@ -81,7 +72,8 @@ def generator_normalization(value, context):
     if chosen == "conditional" and not context.conditional and not vector:
         return refuse("conditional batch norm needs labels: ModularGAN.conditional is False")
     if chosen == "conditional":
-        return _exactly("conditional_batch_norm", (context.generator("normalization"), chosen))
+        binding = (context.generator("normalization"), chosen)
+        return _exactly("conditional_batch_norm", context, binding)
     return emit((context.generator("normalization"), chosen))
 
 

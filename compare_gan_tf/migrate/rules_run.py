@@ -21,7 +21,7 @@ def gan_class(value, context):
 def loss(value, context):
     name = ref_name(value)
     if name in names.LOSSES:
-        return emit(*names.LOSSES[name], note=names.FORM_DIFFERENCES.get(name))
+        return emit(*names.LOSSES[name])
     return refuse(f"unknown loss {value!r}; compare_gan's are @{', @'.join(names.LOSSES)}")
 
 
@@ -32,8 +32,8 @@ def penalty(value, context):
         return refuse(f"unknown penalty {value!r}; compare_gan's are @{known}")
     if context.penalty == "none":
         return emit(*names.PENALTIES[name])
-    why = names.FORM_DIFFERENCES.get(name)
-    if context.penalty == "wgan_gp":
+    why = None
+    if context.penalty in ("wgan_gp", "dragan"):
         why = "images are in [-1, 1] here, [0, 1] in compare_gan"
     return combine(emit(*names.PENALTIES[name], note=why), lamba(None, context))
 

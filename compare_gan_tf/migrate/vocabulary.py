@@ -119,34 +119,47 @@ NO_DATASET = {
 }
 
 # References, by compare_gan's name, to this library's bindings (loss.fn, penalty.fn) or choice.
+# The least-squares and DRAGAN bindings also choose compare_gan's forms (loss_lib.least_squares
+# on D's sigmoid outputs; penalty_lib.dragan_penalty's clipped two-sided points), which this
+# library's defaults do not take (docs/migrating.md, "compare_gan-exact numerics").
 LOSSES = {
     "non_saturating": (("GANObjective.loss", "non_saturating"),),
     "wasserstein": (("GANObjective.loss", "wasserstein"),),
-    "least_squares": (("GANObjective.loss", "least_squares"),),
+    "least_squares": (
+        ("GANObjective.loss", "least_squares"),
+        ("GANObjective.least_squares_on", "sigmoid"),
+    ),
     "hinge": (("GANObjective.loss", "hinge"),),
 }
 PENALTIES = {
     "no_penalty": (("GANObjective.penalty", "none"),),
     "wgangp_penalty": (("GANObjective.penalty", "wgan_gp"),),
-    "dragan_penalty": (("GANObjective.penalty", "dragan"),),
+    "dragan_penalty": (
+        ("GANObjective.penalty", "dragan"),
+        ("GANObjective.dragan_noise", "two_sided_clipped"),
+    ),
     "l2_penalty": (("GANObjective.penalty", "l2"),),
 }
-# What this library does otherwise than compare_gan by default, and the bindings that make it
-# compare_gan's; while there are none, the conversion notes the difference.
+# Where this library's models compute otherwise than compare_gan's by default: the options, as
+# (network, parameter, value), that make them compare_gan's, bound on <architecture>_<network>.
 EXACT = {
     # compare_gan's conditional BN scales by gamma(y), not 1 + gamma(y) (its issue 54).
-    "conditional_batch_norm": (),
-    # compare_gan's ResNet G blocks upsample by inserting zeros; its shortcuts are 3x3 convs.
-    "resnet_blocks": (),
+    "conditional_batch_norm": (("generator", "cbn_gain", "gamma"),),
+    # resnet_ops.ResNetBlock: unpool (zero insertion) and 3x3 shortcuts in G and D.
+    "resnet_blocks": (
+        ("generator", "upsampling", "zeros"),
+        ("generator", "shortcut", "conv3x3"),
+        ("discriminator", "shortcut", "conv3x3"),
+    ),
+    # resnet_biggan: unpool; G's 1x1 shortcuts as here; no shortcut in D blocks that keep width.
+    "biggan_blocks": (
+        ("generator", "upsampling", "zeros"),
+        ("discriminator", "shortcut", "none_if_same_channels"),
+    ),
+    # resnet_biggan_deep: unpool, in the main path and the shortcut; shortcuts as here.
+    "biggan_deep_blocks": (("generator", "upsampling", "zeros"),),
 }
-# Loss and penalty forms that differ from compare_gan's, noted until options restore them.
-FORM_DIFFERENCES = {
-    "least_squares": "compare_gan's least squares reads D's sigmoid outputs, this library's "
-    "the logits (compare_gan's: not yet an option)",
-    "dragan_penalty": "compare_gan's DRAGAN points are clip(x + std(x)(U - 0.5)) with no "
-    "interpolation, this library's are one-sided perturbations (compare_gan's: not yet an "
-    "option)",
-}
+BLOCKS = {"biggan": "biggan_blocks", "biggan_deep": "biggan_deep_blocks"}
 NORMALIZATIONS = {
     None: "none",
     "no_batch_norm": "none",

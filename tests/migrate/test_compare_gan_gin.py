@@ -261,35 +261,78 @@ def test_one_binding_converts_or_is_refused_with_its_reason(tmp_path, binding, r
         convert_file(path)
 
 
-# compare_gan-exact numerics come with branch numerics30: until it is merged, GANObjective lacks
-# these parameters and only the conversion is checked.
-
-
 @pytest.mark.parametrize(
-    ("binding", "expected", "difference"),
+    ("binding", "expected"),
     [
-        ("loss.fn = @least_squares", {"GANObjective.loss": "least_squares"}, "sigmoid outputs"),
+        (
+            "loss.fn = @least_squares",
+            {"GANObjective.loss": "least_squares", "GANObjective.least_squares_on": "sigmoid"},
+        ),
         (
             "penalty.fn = @dragan_penalty",
-            {"GANObjective.penalty": "dragan", "GANObjective.penalty_weight": 1.0},
-            "no interpolation",
+            {
+                "GANObjective.penalty": "dragan",
+                "GANObjective.dragan_noise": "two_sided_clipped",
+                "GANObjective.penalty_weight": 1.0,
+            },
         ),
     ],
 )
-def test_compare_gans_own_loss_and_penalty_forms_are_noted(
-    clean_gin, tmp_path, binding, expected, difference
+def test_compare_gans_own_loss_and_penalty_forms_convert_to_their_options(
+    clean_gin, tmp_path, binding, expected
 ):
-    """Until options restore compare_gan's forms, the conversion says how they differ."""
+    """compare_gan's least squares (on sigmoid outputs) and DRAGAN (clipped two-sided points)
+    become this library's options for them, which GANObjective accepts together."""
     text = _example_text("dcgan_celeba64").replace("penalty.fn = @no_penalty", "")
     text = text.replace("loss.fn = @non_saturating", "")
     output = convert_file(_write(tmp_path, "numerics.gin", f"{text}{binding}\n"))
     converted = _bindings(output)
     assert {key: converted[key] for key in expected} == expected
-    prose = " ".join(line.lstrip("# ") for line in output.splitlines())
-    assert difference in prose and "not yet an option" in prose
+    assert "not yet" not in output
     gin.parse_config([f"{key} = {value!r}" for key, value in expected.items()])
-    objective = GANObjective()  # which checks that the options go together
-    assert objective.penalty == expected.get("GANObjective.penalty", "none")
+    objective = GANObjective()
+    assert objective.least_squares_on == expected.get("GANObjective.least_squares_on", "logits")
+    assert objective.dragan_noise == expected.get("GANObjective.dragan_noise", "one_sided")
+
+
+@pytest.mark.parametrize(
+    ("architecture", "library_name", "expected"),
+    [
+        (
+            "resnet_cifar_arch",
+            "resnet_cifar",
+            {
+                "resnet_cifar_generator.upsampling": "zeros",
+                "resnet_cifar_generator.shortcut": "conv3x3",
+                "resnet_cifar_discriminator.shortcut": "conv3x3",
+            },
+        ),
+        (
+            "resnet_biggan_arch",
+            "biggan",
+            {
+                "biggan_generator.upsampling": "zeros",
+                "biggan_discriminator.shortcut": "none_if_same_channels",
+            },
+        ),
+        ("resnet_biggan_deep_arch", "biggan_deep", {"biggan_deep_generator.upsampling": "zeros"}),
+    ],
+)
+def test_compare_gans_resnet_blocks_convert_to_their_options(
+    tmp_path, architecture, library_name, expected
+):
+    """compare_gan's zero-insertion upsampling and its shortcuts are bound for each family."""
+    text = (
+        'dataset.name = "cifar10"\n'
+        f'options.architecture = "{architecture}"\n'
+        "options.batch_size = 16\noptions.gan_class = @ModularGAN\n"
+        "options.training_steps = 10\nG.batch_norm_fn = @conditional_batch_norm\n"
+        "ModularGAN.conditional = True\n"
+        f"{architecture[: -len('_arch')]}.Discriminator.project_y = True\n"
+    )
+    converted = _bindings(convert_file(_write(tmp_path, "blocks.gin", text)))
+    assert {key: converted.get(key) for key in expected} == expected
+    assert converted[f"{library_name}_generator.cbn_gain"] == "gamma"
 
 
 def test_compare_gan_defaults_fill_what_the_file_leaves_unset(tmp_path):
@@ -308,6 +351,8 @@ def test_compare_gan_defaults_fill_what_the_file_leaves_unset(tmp_path):
         "dataset.name": "celeb_a_hq",
         "dataset.resolution": 128,
         "Experiment.architecture": "biggan",
+        "biggan_generator.upsampling": "zeros",
+        "biggan_discriminator.shortcut": "none_if_same_channels",
         "Experiment.batch_size": 16,
         "train.training_steps": 10,
         "biggan_generator.normalization": "batch",
