@@ -56,10 +56,22 @@ class ResNetGenerator(_SelfAttention, Generator):
 
     `plan()` gives (seed size, seed width, [(block width, upsample), ...]). `attention_resolution`
     puts SAGAN's self-attention after the first block of that output resolution (None: nowhere).
+    `upsampling="zeros"` and `shortcut_kernel=3` are compare_gan's resnet_ops blocks (zero
+    insertion, a 3x3 shortcut convolution in every block), for its imported modules; the
+    defaults are nearest-neighbour and 1x1 (GeneratorResBlock).
     """
 
-    def __init__(self, resolution, attention_resolution=None, **kwargs):
+    def __init__(
+        self,
+        resolution,
+        attention_resolution=None,
+        upsampling="nearest",
+        shortcut_kernel=1,
+        **kwargs,
+    ):
         super().__init__(resolution, **kwargs)
+        self.upsampling = upsampling
+        self.shortcut_kernel = shortcut_kernel
         seed, width, blocks = self.plan()
         self.seed_shape = (seed, seed, width)
         self.fc = self.dense(seed * seed * width)
@@ -80,7 +92,18 @@ class ResNetGenerator(_SelfAttention, Generator):
         return self.channels
 
     def make_block(self, filters, upsample):
-        return GeneratorResBlock(filters, upsample=upsample, **self.block_options())
+        return GeneratorResBlock(
+            filters,
+            upsample=upsample,
+            upsampling=self.upsampling,
+            shortcut_kernel=self.shortcut_kernel,
+            **self.block_options(),
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(upsampling=self.upsampling, shortcut_kernel=self.shortcut_kernel)
+        return config
 
     def output_norm(self):
         """The BN before the output convolution: of the same kind as the blocks' BNs."""

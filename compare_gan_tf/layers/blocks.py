@@ -7,10 +7,24 @@ inserting zeros and used 3x3 shortcuts, which these blocks deliberately do not c
 import keras
 import tensorflow as tf
 
+from compare_gan_tf.checks import check_choice
 from compare_gan_tf.layers.base import NormalizableLayer
 from compare_gan_tf.layers.normalization import BatchNorms, apply_norm
 
 _relu = tf.nn.relu
+# How a generator block doubles its resolution: "nearest" (this library's default) or "zeros",
+# compare_gan's resnet_ops.unpool, which puts each value top-left in its 2x2 block, zeros elsewhere.
+UPSAMPLINGS = ("nearest", "zeros")
+
+
+def insert_zeros(x):
+    """[B, H, W, C] -> [B, 2H, 2W, C] with x[b, i, j] at [b, 2i, 2j] and zeros elsewhere
+    (compare_gan's resnet_ops.unpool)."""
+    height, width, channels = x.shape[1], x.shape[2], x.shape[3]
+    zeros = tf.zeros_like(x)
+    rows = tf.reshape(tf.stack([x, zeros], axis=3), [-1, height, 2 * width, channels])
+    both = tf.stack([rows, tf.zeros_like(rows)], axis=2)
+    return tf.reshape(both, [-1, 2 * height, 2 * width, channels])
 
 
 class _Block(BatchNorms, NormalizableLayer):
@@ -50,13 +64,16 @@ class _GeneratorBlock(_Block):
         normalization="batch",
         num_classes=None,
         synchronized=False,
+        upsampling="nearest",
         **kwargs,
     ):
         super().__init__(filters, **kwargs)
+        check_choice("generator block upsampling", upsampling, UPSAMPLINGS)
         self.upsample = upsample
         self.normalization = normalization
         self.num_classes = num_classes
         self.synchronized = synchronized
+        self.upsampling_kind = upsampling
         self.upsampling = keras.layers.UpSampling2D(
             2, interpolation="nearest", dtype=self.dtype_policy
         )
@@ -65,7 +82,9 @@ class _GeneratorBlock(_Block):
         return self.make_generator_norm(self.normalization, self.num_classes, self.synchronized)
 
     def maybe_upsample(self, x):
-        return self.upsampling(x) if self.upsample else x
+        if not self.upsample:
+            return x
+        return insert_zeros(x) if self.upsampling_kind == "zeros" else self.upsampling(x)
 
     def get_config(self):
         config = super().get_config()
@@ -74,6 +93,7 @@ class _GeneratorBlock(_Block):
             normalization=self.normalization,
             num_classes=self.num_classes,
             synchronized=self.synchronized,
+            upsampling=self.upsampling_kind,
         )
         return config
 
@@ -101,6 +121,9 @@ class GeneratorResBlock(_GeneratorBlock):
         bn_momentum, bn_epsilon: floats, default 0.99 and 1e-5. Momentum and epsilon of the
             batch norms.
         kernel_initializer: default "glorot_uniform". Initializer of the convolutions.
+        upsampling: str, default "nearest". "zeros" is compare_gan's unpool (zero insertion).
+        shortcut_kernel: int, default 1. 3 is compare_gan's resnet_ops shortcut: a 3x3
+            convolution that every block has, even when channels and resolution stay.
         **kwargs: base `keras.layers.Layer` arguments (e.g. `name`, `dtype`).
 
     Call arguments:
@@ -124,16 +147,20 @@ class GeneratorResBlock(_GeneratorBlock):
         "Spectral Normalization for Generative Adversarial Networks", ICLR 2018.
     """
 
-    def __init__(self, filters, **kwargs):
+    def __init__(self, filters, shortcut_kernel=1, **kwargs):
         super().__init__(filters, **kwargs)
+        check_choice("generator block shortcut_kernel", shortcut_kernel, (1, 3))
+        self.shortcut_kernel = shortcut_kernel
         self.norm1 = self.norm()
         self.norm2 = self.norm()
         self.conv1 = self.conv(filters, 3)
         self.conv2 = self.conv(filters, 3)
 
     def build(self, inputs_shape, condition_shape=None):
-        learnable = self.upsample or inputs_shape[-1] != self.filters
-        self.shortcut = self.conv(self.filters, 1) if learnable else None
+        # compare_gan's 3x3 shortcut is a convolution in every block.
+        changes = self.upsample or inputs_shape[-1] != self.filters
+        learnable = changes or self.shortcut_kernel == 3
+        self.shortcut = self.conv(self.filters, self.shortcut_kernel) if learnable else None
 
     def call(self, inputs, condition=None, training=None):
         h = _relu(apply_norm(self.norm1, inputs, condition, training))
@@ -144,6 +171,11 @@ class GeneratorResBlock(_GeneratorBlock):
         if self.shortcut is not None:
             shortcut = self.shortcut(shortcut, training=training)
         return h + shortcut
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(shortcut_kernel=self.shortcut_kernel)
+        return config
 
 
 @keras.saving.register_keras_serializable(package="compare_gan_tf")
