@@ -66,7 +66,7 @@ def read_module(handle, tags=None):
     """(the loaded module, its ModuleInfo). ConfigError when it has no usable generator
     signature."""
     try:
-        loaded = hub.load(handle, tags=tags)
+        loaded = hub.load(handle, tags=sorted(tags) if tags else None)
     except (OSError, ValueError, RuntimeError, tf.errors.OpError) as error:
         raise ConfigError(
             f"Cannot load the hub module {handle!r} with tags {_tags_text(tags)}: {error}. Pass "
@@ -109,7 +109,7 @@ def recognize(info):
     arrays = info.arrays
     names = set(arrays)
     why = None
-    if any("u_var" in name for name in names):
+    if any(name.endswith("/u_var") for name in names):
         why = "its generator is spectrally normalized (not imported yet)"
     elif info.labels or any("/condition/" in name or "embed_y" in name for name in names):
         why = "it is class-conditional (not imported yet)"

@@ -39,6 +39,8 @@ class _Graph:
             value = self.rng.uniform(0.5, 1.5, stored)
         elif kind == "counter":
             value = np.float32(self.rng.uniform(2, 5))
+        elif name == "kernel":  # fan-in scaling keeps activations near 1, as in a trained G
+            value = self.rng.normal(0, 1 / np.sqrt(np.prod(shape[:-1])), stored)
         else:
             value = self.rng.normal(0, 0.3, stored)
         variable = v1.get_variable(
