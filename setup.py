@@ -71,6 +71,7 @@ setuptools.setup(
             "compare_gan_tf-study=compare_gan_tf.commands.study:run",
             "compare_gan_tf-evaluate-hub=compare_gan_tf.commands.evaluate_hub:run",
             "compare_gan_tf-convert-gin=compare_gan_tf.commands.convert_gin:run",
+            "compare_gan_tf-import-module=compare_gan_tf.commands.import_module:run",
         ]
     },
 )

@@ -16,8 +16,9 @@ class _ConvGenerator(Generator):
     """fc to 8ch at resolution / SEED_DIVISOR, then BN-ReLU-deconv stages: 4ch, 2ch, ch, image.
 
     The three middle deconvolutions double the resolution with KERNEL x KERNEL kernels; the last
-    one has FINAL_KERNEL and FINAL_STRIDE. BN acts per channel after the reshape (compare_gan's
-    SNDCGAN normalizes the flat fc output per unit instead).
+    one has FINAL_KERNEL and FINAL_STRIDE. BN acts per channel after the reshape;
+    `flat_seed_norm=True` normalizes the flat fc output per unit before it, as compare_gan's
+    SNDCGAN does (its g_bn1), for its imported modules.
     """
 
     RESOLUTIONS = _RESOLUTIONS
@@ -26,8 +27,9 @@ class _ConvGenerator(Generator):
     FINAL_KERNEL = 5
     FINAL_STRIDE = 2
 
-    def __init__(self, resolution, **kwargs):
+    def __init__(self, resolution, flat_seed_norm=False, **kwargs):
         super().__init__(resolution, **kwargs)
+        self.flat_seed_norm = flat_seed_norm
         seed = self.resolution // self.SEED_DIVISOR
         self.seed_shape = (seed, seed, 8 * self.ch)
         self.fc = self.dense(seed * seed * 8 * self.ch)
@@ -42,11 +44,20 @@ class _ConvGenerator(Generator):
 
     def synthesize(self, z, labels, training):
         condition = self.condition(z, labels)
-        h = tf.reshape(self.fc(z, training=training), (-1, *self.seed_shape))
-        for norm, deconv in zip(self.norms, self.deconvs):
-            h = tf.nn.relu(apply_norm(norm, h, condition, training))
+        h = self.fc(z, training=training)
+        if self.flat_seed_norm:
+            h = tf.nn.relu(apply_norm(self.norms[0], h, condition, training))
+        h = tf.reshape(h, (-1, *self.seed_shape))
+        for index, (norm, deconv) in enumerate(zip(self.norms, self.deconvs)):
+            if index or not self.flat_seed_norm:
+                h = tf.nn.relu(apply_norm(norm, h, condition, training))
             h = deconv(h, training=training)
         return h
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(flat_seed_norm=self.flat_seed_norm)
+        return config
 
 
 class _ConvDiscriminator(Discriminator):

@@ -16,8 +16,6 @@ def _exactly(name, context, *bindings):
 
 
 _ARCHITECTURE_NOTES = {
-    "sndcgan": "compare_gan's SNDCGAN G normalizes its fc output per unit, this library's per "
-    "channel after the reshape",
     "resnet30": "compare_gan's resnet30 failed under Python 3 (float channel counts)",
 }
 # BigGAN's channel multipliers per resolution: compare_gan's G has one block fewer than entries.
@@ -37,9 +35,9 @@ def architecture(value, context):
             "biggan, biggan_deep)"
         )
     lines = emit(("Experiment.architecture", chosen))
-    if chosen in names.RESNETS:
-        blocks = names.BLOCKS.get(chosen, "resnet_blocks")
-        lines = _exactly(blocks, context, ("Experiment.architecture", chosen))
+    if chosen in names.ARCHITECTURE_EXACT:
+        exact = names.ARCHITECTURE_EXACT[chosen]
+        lines = _exactly(exact, context, ("Experiment.architecture", chosen))
     if chosen in _ARCHITECTURE_NOTES:
         lines = combine(lines, note(_ARCHITECTURE_NOTES[chosen]))
     return lines

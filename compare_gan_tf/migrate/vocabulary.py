@@ -94,8 +94,6 @@ D_BATCH_NORM = (
     "biggan_deep",
 )
 D_LAYER_NORM = ("resnet_cifar", "resnet_stl", "resnet5", "resnet30", "biggan")
-# Architectures built of residual blocks that upsample in G.
-RESNETS = ("resnet_cifar", "resnet_stl", "resnet5", "resnet30", "biggan", "biggan_deep")
 
 # dataset.name -> (this library's dataset.name, resolution); the ImageNet variants of S3GAN's
 # label experiments and the size filter have no equivalent.
@@ -158,8 +156,16 @@ EXACT = {
     ),
     # resnet_biggan_deep: unpool, in the main path and the shortcut; shortcuts as here.
     "biggan_deep_blocks": (("generator", "upsampling", "zeros"),),
+    # sndcgan: g_bn1 normalizes each unit of the fc output, before the reshape.
+    "sndcgan_seed_norm": (("generator", "flat_seed_norm", True),),
 }
-BLOCKS = {"biggan": "biggan_blocks", "biggan_deep": "biggan_deep_blocks"}
+# The EXACT entry of each architecture whose compare_gan model differs from this library's.
+ARCHITECTURE_EXACT = {
+    **{name: "resnet_blocks" for name in ("resnet_cifar", "resnet_stl", "resnet5", "resnet30")},
+    "biggan": "biggan_blocks",
+    "biggan_deep": "biggan_deep_blocks",
+    "sndcgan": "sndcgan_seed_norm",
+}
 NORMALIZATIONS = {
     None: "none",
     "no_batch_norm": "none",

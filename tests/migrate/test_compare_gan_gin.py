@@ -335,6 +335,13 @@ def test_compare_gans_resnet_blocks_convert_to_their_options(
     assert converted[f"{library_name}_generator.cbn_gain"] == "gamma"
 
 
+def test_compare_gans_sndcgan_generator_converts_to_its_seed_norm(tmp_path):
+    """compare_gan's SNDCGAN G normalizes each unit of its fc output (g_bn1)."""
+    converted = _bindings(convert_file(_example("sndcgan_celebahq128")))
+    assert converted["Experiment.architecture"] == "sndcgan"
+    assert converted["sndcgan_generator.flat_seed_norm"] is True
+
+
 def test_compare_gan_defaults_fill_what_the_file_leaves_unset(tmp_path):
     text = (
         'dataset.name = "celeb_a_hq_128"\noptions.architecture = "resnet_biggan_arch"\n'
