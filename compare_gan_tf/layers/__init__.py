@@ -7,7 +7,7 @@ from compare_gan_tf.layers.blocks import (
     GeneratorBottleneckBlock,
     GeneratorResBlock,
 )
-from compare_gan_tf.layers.heads import ProjectionHead
+from compare_gan_tf.layers.heads import LinearHead, ProjectionHead
 from compare_gan_tf.layers.initializers import fresh_initializer, get_initializer
 from compare_gan_tf.layers.normalization import (
     ConditionalBatchNorm,
@@ -34,6 +34,7 @@ __all__ = [
     "DiscriminatorResBlock",
     "GeneratorBottleneckBlock",
     "GeneratorResBlock",
+    "LinearHead",
     "NonLocalBlock",
     "OrthogonalRegularizer",
     "ProjectionHead",
