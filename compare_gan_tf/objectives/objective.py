@@ -19,6 +19,7 @@ import gin
 import tensorflow as tf
 
 from compare_gan_tf.checks import check_choice
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.layers.regularizers import orthogonality_penalty
 from compare_gan_tf.objectives import consistency, penalties
 from compare_gan_tf.objectives.augmentation import AdaptiveAugment, diff_augment
@@ -28,10 +29,13 @@ from compare_gan_tf.objectives.losses import get_loss
 from compare_gan_tf.objectives.mine import mine_estimator
 from compare_gan_tf.objectives.mode_seeking import mode_seeking_term, pair_labels
 from compare_gan_tf.objectives.packing import pack
+from compare_gan_tf.objectives.s3gan import S3GAN
 from compare_gan_tf.objectives.seeds import Draws, replica_seed
+from compare_gan_tf.objectives.self_supervision import SelfSupervision
 
 CONSISTENCY = ("none", "cr", "bcr", "zcr", "icr")
 AUGMENTATIONS = ("none", "diffaugment", "ada")
+SELF_SUPERVISION = ("none", "rotation_gan", "rotation_only", "s3gan")
 
 
 # The gin configurables the losses call in each training step, by consistency choice (beyond
@@ -50,6 +54,15 @@ _STEP_CONFIGURABLES = {
 
 def _concat_labels(labels, fake_labels):
     return None if labels is None else tf.concat([labels, fake_labels], axis=0)
+
+
+def _auxiliary_task(self_supervision):
+    """The task of GANObjective.self_supervision (None for "none"), configured by gin."""
+    if self_supervision == "s3gan":
+        return S3GAN()
+    if self_supervision in ("rotation_gan", "rotation_only"):
+        return SelfSupervision(self_supervision)
+    return None
 
 
 def _seed_keyword(seed):
@@ -99,6 +112,11 @@ class GANObjective:
       mode_seeking_weight: lambda of mode seeking regularization (Mao et al. 2019, MSGAN; their
         conditional DCGAN uses 1); 0 turns it off. The G step pairs the two halves of its
         batch on the same labels, so it needs an even per-replica batch.
+      self_supervision: "none", "rotation_gan" or "rotation_only" (SSGAN, Chen et al. 2019;
+        gin's `SelfSupervision.*`), or "s3gan" (Lucic et al. 2019; gin's `S3GAN.*`). The task
+        (`self.auxiliary`) adds heads on D's features: build them with
+        `self.auxiliary.build(...)` in the strategy's scope (the GAN does), train them with D,
+        and pass `d_parts` (self_supervision.DiscriminatorParts) to both losses.
 
     Call `build(global_batch_size)` inside `strategy.scope()` before the first step (the GAN
     does): it creates the ADA and LeCam state.
@@ -120,11 +138,15 @@ class GANObjective:
         penalty_interval=1,
         packing=1,
         mode_seeking_weight=0.0,
+        self_supervision="none",
     ):
         check_choice("penalty", penalty, penalties.PENALTIES, colon=True)
         check_choice("gradient_normalization", gradient_normalization, NORMALIZATIONS, colon=True)
         check_choice("consistency", consistency, CONSISTENCY, colon=True)
         check_choice("augment", augment, AUGMENTATIONS, colon=True)
+        check_choice(
+            "GANObjective.self_supervision", self_supervision, SELF_SUPERVISION, error=ConfigError
+        )
         for name, value in (("penalty_interval", penalty_interval), ("packing", packing)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"GANObjective.{name} must be a positive integer, got {value!r}.")
@@ -136,6 +158,12 @@ class GANObjective:
             raise ValueError(
                 "GANObjective.mode_seeking_weight must be a number >= 0 (0 is off), got "
                 f"{mode_seeking_weight!r}."
+            )
+        if self_supervision != "none" and (gradient_normalization != "none" or packing > 1):
+            raise ConfigError(
+                f"GANObjective.self_supervision = {self_supervision!r} reads D's features of "
+                "single images: it works with neither gradient_normalization nor packing; "
+                "leave them at their defaults."
             )
         self.loss_fn = get_loss(loss)
         self.penalty = penalty
@@ -151,6 +179,8 @@ class GANObjective:
         self.packing = packing
         self.mode_seeking_weight = mode_seeking_weight
         self.ada = self.lecam = None
+        self.self_supervision = self_supervision
+        self.auxiliary = _auxiliary_task(self_supervision)
 
     def build(self, global_batch_size):
         """Creates the state of ADA and LeCam (call inside the strategy's scope)."""
@@ -158,6 +188,12 @@ class GANObjective:
             self.ada = AdaptiveAugment(global_batch_size)
         if self.lecam_weight and self.lecam is None:
             self.lecam = LeCamRegularizer(weight=self.lecam_weight)
+
+    def discriminator_classes(self, num_classes):
+        """The classes D projects on: None (an unconditional D) for S3GAN without project_y."""
+        if self.auxiliary is None:
+            return num_classes
+        return self.auxiliary.discriminator_classes(num_classes)
 
     def step_configurables(self):
         """The gin configurables with settings that the D and G losses call in a training step:
@@ -198,6 +234,7 @@ class GANObjective:
         monitor=None,
         step=0,
         seed=None,
+        d_parts=None,
     ):
         """D loss on real images and fakes G(z, fake_labels); fake_labels default to labels.
 
@@ -206,21 +243,35 @@ class GANObjective:
         `seed` (an int or [2] int tensor; None: the global generator) keys the update's random
         draws, statelessly (see the module's docstring).
         Parts: d_loss_real, d_loss_fake, then as configured penalty, cr, bcr_real, bcr_fake,
-        zcr, lecam. A `monitor` dict, if given, receives the mean logits
-        "d_real" and "d_fake" and ADA's r_t (for summaries; they are not part of the loss).
+        zcr, lecam, and the self-supervision's (rotation_real, class_real). A `monitor` dict, if
+        given, receives the mean logits "d_real" and "d_fake", ADA's r_t and the
+        self-supervision's metrics (for summaries; they are not part of the loss). `d_parts`:
+        D's features and head, needed with self_supervision.
         """
         draws = _update_draws(seed)
-        d_fn = self.normalize(self.discriminator_view(d_fn, draws.next_seed()))
+        view_seed = draws.next_seed()
         penalty_seed, cr_seed, zcr_seed = (draws.next_seed() for _ in range(3))
         fake_labels = labels if fake_labels is None else fake_labels
         real_images = tf.cast(real_images, tf.float32)
         fake_images = tf.stop_gradient(tf.cast(g_fn(z, fake_labels), tf.float32))
-        logits = d_fn(
-            tf.concat([real_images, fake_images], axis=0), _concat_labels(labels, fake_labels)
-        )
-        sizes = [tf.shape(real_images)[0], tf.shape(fake_images)[0]]
-        real_logits, fake_logits = tf.split(logits, [size // self.packing for size in sizes])
+        auxiliary_parts, auxiliary_monitor = {}, {}
+        if self.auxiliary is None:
+            d_fn = self.normalize(self.discriminator_view(d_fn, view_seed))
+            logits = d_fn(
+                tf.concat([real_images, fake_images], axis=0), _concat_labels(labels, fake_labels)
+            )
+            sizes = [tf.shape(real_images)[0], tf.shape(fake_images)[0]]
+            real_logits, fake_logits = tf.split(logits, [size // self.packing for size in sizes])
+        else:
+            features_view = self._features_view(d_parts, view_seed)
+            d_fn = self.auxiliary.logits_fn(d_parts, features_view)
+            real_logits, fake_logits, auxiliary_parts, auxiliary_monitor = (
+                self.auxiliary.discriminator_terms(
+                    d_parts, features_view, real_images, fake_images, labels, fake_labels
+                )
+            )
         if monitor is not None:
+            monitor.update(auxiliary_monitor)
             monitor["d_real"] = tf.reduce_mean(real_logits)
             monitor["d_fake"] = tf.reduce_mean(fake_logits)
             # ADA's overfitting heuristic r_t = E[sign(D(x_real))] (Karras et al. 2020, eq. 1).
@@ -258,6 +309,23 @@ class GANObjective:
             parts["lecam"] = self.lecam(real_logits, fake_logits)
         if self.ada is not None:
             self._adapt_augmentation(real_logits, step, monitor)
+        return self._total(parts, auxiliary_parts)
+
+    def _features_view(self, d_parts, seed):
+        """D's features of the images as the objective's D sees them (augmented)."""
+        if d_parts is None:
+            raise ValueError(
+                f"GANObjective.self_supervision = {self.self_supervision!r} needs D's features: "
+                "pass d_parts=self_supervision.DiscriminatorParts(features, head)."
+            )
+        return self.discriminator_view(lambda images, labels: d_parts.features(images), seed)
+
+    def _total(self, parts, auxiliary_parts):
+        """(loss, parts) with the self-supervision's parts; "rotation_only" multiplies the
+        others by 0 (compare_gan's SSGAN: `d_loss *= 0.0`, `g_loss *= 0.0`)."""
+        if self.auxiliary is not None and self.auxiliary.gan_weight != 1.0:
+            parts = {name: self.auxiliary.gan_weight * value for name, value in parts.items()}
+        parts.update(auxiliary_parts)
         return tf.add_n(list(parts.values())), parts
 
     def _adapt_augmentation(self, real_logits, step, monitor):
@@ -268,19 +336,28 @@ class GANObjective:
         if monitor is not None:
             monitor["ada_p"] = tf.convert_to_tensor(self.ada.p)
 
-    def generator_loss(self, d_fn, g_fn, z, labels, g_variables=(), seed=None):
+    def generator_loss(self, d_fn, g_fn, z, labels, g_variables=(), seed=None, d_parts=None):
         """G loss on fakes G(z, labels); `g_variables` are only needed by orthogonal reg.
 
-        Parts: g_loss_fake, then as configured zcr_generator, orthogonal, mine, mode_seeking.
-        With mode seeking on, the second half of `labels` is replaced by the first. `seed`
-        (None: the global generator) keys the update's random draws, statelessly.
+        Parts: g_loss_fake, then as configured zcr_generator, orthogonal, mine, mode_seeking,
+        rotation_fake. With mode seeking on, the second half of `labels` is replaced by the
+        first. `seed` (None: the global generator) keys the update's random draws,
+        statelessly. `d_parts`: D's features and head, needed with self_supervision.
         """
         if self.mode_seeking_weight:
             labels = pair_labels(labels)
         draws = _update_draws(seed)
         view_seed, zcr_seed, mine_seed = (draws.next_seed() for _ in range(3))
         fake_images = g_fn(z, labels)
-        fake_logits = self.normalize(self.discriminator_view(d_fn, view_seed))(fake_images, labels)
+        auxiliary_parts = {}
+        if self.auxiliary is None:
+            d_fn = self.normalize(self.discriminator_view(d_fn, view_seed))
+            fake_logits = d_fn(fake_images, labels)
+        else:
+            features_view = self._features_view(d_parts, view_seed)
+            fake_logits, auxiliary_parts = self.auxiliary.generator_terms(
+                d_parts, features_view, fake_images, labels
+            )
         parts = {"g_loss_fake": self.loss_fn(None, fake_logits).g_loss}
         if self.consistency in ("zcr", "icr"):
             parts["zcr_generator"] = consistency.zcr_generator(
@@ -294,7 +371,7 @@ class GANObjective:
             parts["mine"] = -self.mine_weight * information
         if self.mode_seeking_weight:
             parts["mode_seeking"] = mode_seeking_term(fake_images, z, self.mode_seeking_weight)
-        return tf.add_n(list(parts.values())), parts
+        return self._total(parts, auxiliary_parts)
 
     def mine_loss(self, fake_images, z, seed=None):
         """Loss of the MINE statistics network (-I_hat); also updates its moving average.
