@@ -36,7 +36,10 @@ def check_weight(name, value):
 
 
 class AuxiliaryTask:
-    """What SSGAN and S3GAN share: the heads, the batch with its rotations, the D call."""
+    """What SSGAN and S3GAN share: the heads, the batch with its rotations, the D call.
+
+    The losses call the heads in training mode, as D's parts are: spectral norm's
+    power-iteration vectors advance on every call (compare_gan's, on every forward pass)."""
 
     rotation = True
     weight_rotation_loss_d = weight_rotation_loss_g = 0.0
@@ -117,7 +120,9 @@ class AuxiliaryTask:
 
         def logits(images, labels):
             features = features_view(images, labels)
-            class_logits = self.class_head(features) if self.class_head is not None else None
+            class_logits = None
+            if self.class_head is not None:
+                class_logits = self.class_head(features, training=True)
             return self.logits(parts, features, labels, class_logits)
 
         return logits
@@ -130,13 +135,14 @@ class AuxiliaryTask:
         terms, monitor = {}, {}
         class_logits = None
         if self.class_head is not None:
-            class_logits = self.class_head(real_features)
+            class_logits = self.class_head(real_features, training=True)
             terms["class_real"], class_monitor = self.class_terms(class_logits, labels)
             monitor.update(class_monitor)
         real_logits = self.logits(parts, real_features, labels, class_logits)
         fake_logits = self.logits(parts, fake_features, fake_labels)
         if self.rotation:
-            rotation_logits = self.rotation_head(tf.concat([real_task, fake_task], axis=0))
+            task = tf.concat([real_task, fake_task], axis=0)
+            rotation_logits = self.rotation_head(task, training=True)
             real_rotations, fake_rotations = tf.split(rotation_logits, 2)
             real_loss, monitor["d_rotation_accuracy"] = rotation_loss(real_rotations, self.count)
             fake_loss, monitor["d_rotation_accuracy_fake"] = rotation_loss(
@@ -152,7 +158,7 @@ class AuxiliaryTask:
         ((features, task),) = self.features(features_view, [fake])
         terms = {}
         if self.rotation:
-            fake_loss, _ = rotation_loss(self.rotation_head(task), self.count)
+            fake_loss, _ = rotation_loss(self.rotation_head(task, training=True), self.count)
             # Chen et al. 2019, eq. 1: L_G = GAN loss + alpha E_r[-log Q_D(R = r | G(z)^r)].
             terms["rotation_fake"] = self.weight_rotation_loss_g * fake_loss
         return self.logits(parts, features, fake_labels), terms
