@@ -186,6 +186,12 @@ class GANObjective:
         """Creates the state of ADA and LeCam (call inside the strategy's scope)."""
         if self.augment == "ada" and self.ada is None:
             self.ada = AdaptiveAugment(global_batch_size)
+            if getattr(self.auxiliary, "rotation", False) and self.ada.multipliers["rotate90"]:
+                raise ConfigError(
+                    "ADA's 90-degree turns would make the rotation task of "
+                    f"GANObjective.self_supervision = {self.self_supervision!r} ambiguous: bind "
+                    "AdaptiveAugment.rotate90 = 0."
+                )
         if self.lecam_weight and self.lecam is None:
             self.lecam = LeCamRegularizer(weight=self.lecam_weight)
 

@@ -458,6 +458,9 @@ def test_objective_errors():
         GANObjective(self_supervision="rotation_gan", gradient_normalization="gn")
     with pytest.raises(ConfigError, match="gradient_normalization nor packing"):
         GANObjective(self_supervision="s3gan", packing=2)
+    objective = GANObjective(self_supervision="rotation_gan", augment="ada")
+    with pytest.raises(ConfigError, match="AdaptiveAugment.rotate90 = 0"):
+        objective.build(8)
     with pytest.raises(ConfigError, match="square images"):
         build_heads(SelfSupervision(rotated_batch_size=4), None, tf.zeros([2, 2]), (4, 1, 1))
 
