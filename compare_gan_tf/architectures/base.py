@@ -237,9 +237,13 @@ class Discriminator(ArchitectureModel):
 
     def logits_and_features(self, images, labels=None, training=None):
         """(logits [B, 1], features [B, C] that the head reads) for projection or consistency."""
-        self.check_inputs(images)
-        features = self.extract_features(images, training)
+        features = self.features(images, training)
         return self.head(features, labels, training=training), features
+
+    def features(self, images, training=None):
+        """The features [B, C] that the head (and SSGAN's and S3GAN's heads) read."""
+        self.check_inputs(images)
+        return self.extract_features(images, training)
 
     def check_inputs(self, images):
         size = self.resolution

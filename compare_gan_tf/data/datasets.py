@@ -28,6 +28,7 @@ from compare_gan_tf.data.base import (
 )
 from compare_gan_tf.data.digits import DigitsSource
 from compare_gan_tf.data.gaussian_mixtures import MIXTURES, MixtureSource
+from compare_gan_tf.data.labels import check_labeled_fraction, keep_labels
 from compare_gan_tf.data.tfds_sources import TFDS_ALIASES, TFDS_DATASETS, TfdsSource
 
 DEFAULT_DATASET = "digits"
@@ -180,6 +181,8 @@ def make_dataset(
     cache="auto",
     shuffle_buffer_size=DEFAULT_SHUFFLE_BUFFER,
     drop_remainder=None,
+    labeled_fraction=1.0,
+    labeled_seed=0,
 ):
     """A tf.data.Dataset of `(images, labels)` batches (see the module docstring).
 
@@ -197,6 +200,9 @@ def make_dataset(
       shuffle_buffer_size: examples in the shuffle buffer.
       drop_remainder: drop a last partial batch (None: when repeating, so batches have static
         shapes; a finite pass keeps every example).
+      labeled_fraction, labeled_seed: in the train split, about this fraction of the examples
+        keep their label and the others get -1 (unlabelled), chosen by a hash keyed by the seed
+        (data/labels.py); for S3GAN.
     """
     _, source, resolution = resolve(name, resolution, data_dir)
     check_split(name, split)
@@ -204,6 +210,8 @@ def make_dataset(
     num_pipelines, index = pipeline_position(input_context)
     pipeline_seed = seed + index
     stream = source.stream(name, split, batch_size, input_context, pipeline_seed)
+    if stream is not None and check_labeled_fraction(labeled_fraction) < 1:
+        raise DatasetError(f"Dataset {name!r} is a stream; it takes no dataset.labeled_fraction.")
     if stream is not None:
         return stream.with_options(_options(input_context)).prefetch(tf.data.AUTOTUNE)
     info = source.info(name, resolution)
@@ -211,6 +219,8 @@ def make_dataset(
     dataset = examples.dataset
     if examples.prepare is not None:
         dataset = dataset.map(examples.prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    if split == "train":
+        dataset = keep_labels(dataset, labeled_fraction, labeled_seed)
     dataset = _cache(dataset, examples, cache, split, resolution, input_context)
     if shuffle:
         dataset = dataset.shuffle(shuffle_buffer_size, seed=pipeline_seed)
@@ -239,6 +249,9 @@ def make_dataset(
 class DatasetSpec:
     """The dataset of a run, set with gin (`dataset.name = "cifar10"`, compare_gan's name).
 
+    `labeled_fraction` < 1 keeps the labels of about that fraction of the training examples
+    (chosen by `labeled_seed`) and marks the others -1, for S3GAN (data/labels.py).
+
     `info` gives the metadata to size the models; `make` builds a pipeline; `distribute` builds
     one per input pipeline of a strategy.
     """
@@ -251,12 +264,16 @@ class DatasetSpec:
         seed=DEFAULT_SEED,
         cache="auto",
         shuffle_buffer_size=DEFAULT_SHUFFLE_BUFFER,
+        labeled_fraction=1.0,
+        labeled_seed=0,
     ):
         self.name = name
         self.data_dir = data_dir
         self.seed = seed
         self.cache = cache
         self.shuffle_buffer_size = shuffle_buffer_size
+        self.labeled_fraction = check_labeled_fraction(labeled_fraction)
+        self.labeled_seed = labeled_seed
         # Validates the name and resolution now, so a bad config fails before training starts.
         _, _, self.resolution = resolve(name, resolution, data_dir)
 
@@ -286,6 +303,8 @@ class DatasetSpec:
             cache=self.cache,
             shuffle_buffer_size=self.shuffle_buffer_size,
             drop_remainder=drop_remainder,
+            labeled_fraction=self.labeled_fraction,
+            labeled_seed=self.labeled_seed,
         )
 
     def distribute(self, strategy, split, global_batch_size, **kwargs):

@@ -6,7 +6,7 @@ from compare_gan_tf.layers.bottleneck_blocks import (
     DiscriminatorBottleneckBlock,
     GeneratorBottleneckBlock,
 )
-from compare_gan_tf.layers.heads import ProjectionHead
+from compare_gan_tf.layers.heads import LinearHead, ProjectionHead
 from compare_gan_tf.layers.initializers import fresh_initializer, get_initializer
 from compare_gan_tf.layers.normalization import (
     ConditionalBatchNorm,
@@ -33,6 +33,7 @@ __all__ = [
     "DiscriminatorResBlock",
     "GeneratorBottleneckBlock",
     "GeneratorResBlock",
+    "LinearHead",
     "NonLocalBlock",
     "OrthogonalRegularizer",
     "ProjectionHead",

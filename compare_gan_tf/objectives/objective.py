@@ -18,8 +18,9 @@ id, so each replica draws its own, then hands every random part a seed of its ow
 import gin
 import tensorflow as tf
 
+from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.objectives import consistency, penalties
-from compare_gan_tf.objectives.augmentation import AdaptiveAugment, diff_augment
+from compare_gan_tf.objectives.augmentation import AdaptiveAugment
 from compare_gan_tf.objectives.gradient_normalization import NORMALIZATIONS
 from compare_gan_tf.objectives.lecam import LeCamRegularizer
 from compare_gan_tf.objectives.mine import mine_estimator
@@ -27,23 +28,22 @@ from compare_gan_tf.objectives.mode_seeking import mode_seeking_term, pair_label
 from compare_gan_tf.objectives.objective_parts import (
     AUGMENTATIONS,
     CONSISTENCY,
+    SELF_SUPERVISION,
     STEP_CONFIGURABLES,
+    auxiliary_task,
     check_options,
     choose_loss,
-    concat_labels,
     orthogonal_term,
     penalty_term,
-    seed_keyword,
     update_draws,
 )
-from compare_gan_tf.objectives.packing import pack
-from compare_gan_tf.objectives.seeds import Draws
+from compare_gan_tf.objectives.views import DiscriminatorViews
 
-__all__ = ["AUGMENTATIONS", "CONSISTENCY", "GANObjective"]
+__all__ = ["AUGMENTATIONS", "CONSISTENCY", "SELF_SUPERVISION", "GANObjective"]
 
 
 @gin.configurable
-class GANObjective:
+class GANObjective(DiscriminatorViews):
     """The D and G losses of a GAN, built from parts chosen by name.
 
     Args:
@@ -79,6 +79,11 @@ class GANObjective:
         "sigmoid", D's sigmoid outputs as compare_gan's loss_lib.least_squares read them.
       dragan_noise: the points of penalty="dragan": "one_sided" (the authors' notebook) or
         "two_sided_clipped" (compare_gan's penalty_lib.dragan_penalty); see `penalties.dragan`.
+      self_supervision: "none", "rotation_gan" or "rotation_only" (SSGAN, Chen et al. 2019;
+        gin's `SelfSupervision.*`), or "s3gan" (Lucic et al. 2019; gin's `S3GAN.*`). The task
+        (`self.auxiliary`) adds heads on D's features: build them with
+        `self.auxiliary.build(...)` in the strategy's scope (the GAN does), train them with D,
+        and pass `d_parts` (self_supervision.DiscriminatorParts) to both losses.
 
     Call `build(global_batch_size)` inside `strategy.scope()` before the first step (the GAN
     does): it creates the ADA and LeCam state.
@@ -102,6 +107,7 @@ class GANObjective:
         mode_seeking_weight=0.0,
         least_squares_on="logits",
         dragan_noise="one_sided",
+        self_supervision="none",
     ):
         self.penalty = penalty
         self.penalty_weight = penalty_weight
@@ -115,45 +121,37 @@ class GANObjective:
         self.mode_seeking_weight = mode_seeking_weight
         self.least_squares_on = least_squares_on
         self.dragan_noise = dragan_noise
+        self.self_supervision = self_supervision
         check_options(self, gradient_normalization)
         self.loss_fn = choose_loss(loss, least_squares_on)
         self.normalize = NORMALIZATIONS[gradient_normalization]
         self.mine = mine_estimator() if mine_weight else None
         self.ada = self.lecam = None
+        self.auxiliary = auxiliary_task(self_supervision)
 
     def build(self, global_batch_size):
         """Creates the state of ADA and LeCam (call inside the strategy's scope)."""
         if self.augment == "ada" and self.ada is None:
             self.ada = AdaptiveAugment(global_batch_size)
+            if getattr(self.auxiliary, "rotation", False) and self.ada.multipliers["rotate90"]:
+                raise ConfigError(
+                    "ADA's 90-degree turns would make the rotation task of "
+                    f"GANObjective.self_supervision = {self.self_supervision!r} ambiguous: bind "
+                    "AdaptiveAugment.rotate90 = 0."
+                )
         if self.lecam_weight and self.lecam is None:
             self.lecam = LeCamRegularizer(weight=self.lecam_weight)
+
+    def discriminator_classes(self, num_classes):
+        """The classes D projects on: None (an unconditional D) for S3GAN without project_y."""
+        if self.auxiliary is None:
+            return num_classes
+        return self.auxiliary.discriminator_classes(num_classes)
 
     def step_configurables(self):
         """The gin configurables with settings that the D and G losses call in a training step:
         their bindings are read when the step is traced, after a run checks its bindings."""
         return STEP_CONFIGURABLES[self.consistency]
-
-    def discriminator_view(self, d_fn, seed=None):
-        """d_fn as the objective's D sees images: augmented, then packed (PacGAN).
-
-        `seed`: None augments with the global generator; with a seed, call i of the view
-        augments with stateless draws keyed by a seed folded from `seed` and i.
-        """
-        draws = Draws(seed)
-
-        def view(images, labels):
-            if self.augment == "diffaugment":
-                images = diff_augment(images, **seed_keyword(draws.next_seed()))
-            elif self.augment == "ada":
-                images = self.ada(images, seed=draws.next_seed())
-            if self.packing > 1:
-                # PacGAN's D is unconditional (the GAN checks): the labels are dropped.
-                images, labels = pack(images, self.packing), None
-            return d_fn(images, labels)
-
-        if self.augment == "none" and self.packing == 1:
-            return d_fn
-        return view
 
     def discriminator_loss(
         self,
@@ -167,6 +165,7 @@ class GANObjective:
         monitor=None,
         step=0,
         seed=None,
+        d_parts=None,
     ):
         """D loss on real images and fakes G(z, fake_labels); fake_labels default to labels.
 
@@ -175,21 +174,24 @@ class GANObjective:
         `seed` (an int or [2] int tensor; None: the global generator) keys the update's random
         draws, statelessly (see the module's docstring).
         Parts: d_loss_real, d_loss_fake, then as configured penalty, cr, bcr_real, bcr_fake,
-        zcr, lecam. A `monitor` dict, if given, receives the mean logits
-        "d_real" and "d_fake" and ADA's r_t (for summaries; they are not part of the loss).
+        zcr, lecam, and the self-supervision's (rotation_real, class_real). A `monitor` dict, if
+        given, receives the mean logits "d_real" and "d_fake", ADA's r_t and the
+        self-supervision's metrics (for summaries; they are not part of the loss). `d_parts`:
+        D's features and head, needed with self_supervision.
         """
         draws = update_draws(seed)
-        d_fn = self.normalize(self.discriminator_view(d_fn, draws.next_seed()))
+        view_seed = draws.next_seed()
         penalty_seed, cr_seed, zcr_seed = (draws.next_seed() for _ in range(3))
         fake_labels = labels if fake_labels is None else fake_labels
         real_images = tf.cast(real_images, tf.float32)
         fake_images = tf.stop_gradient(tf.cast(g_fn(z, fake_labels), tf.float32))
-        logits = d_fn(
-            tf.concat([real_images, fake_images], axis=0), concat_labels(labels, fake_labels)
+        d_fn, real_logits, fake_logits, auxiliary_parts, auxiliary_monitor = (
+            self.discriminator_logits(
+                d_fn, d_parts, view_seed, real_images, fake_images, labels, fake_labels
+            )
         )
-        sizes = [tf.shape(real_images)[0], tf.shape(fake_images)[0]]
-        real_logits, fake_logits = tf.split(logits, [size // self.packing for size in sizes])
         if monitor is not None:
+            monitor.update(auxiliary_monitor)
             monitor["d_real"] = tf.reduce_mean(real_logits)
             monitor["d_fake"] = tf.reduce_mean(fake_logits)
             # ADA's overfitting heuristic r_t = E[sign(D(x_real))] (Karras et al. 2020, eq. 1).
@@ -234,30 +236,33 @@ class GANObjective:
         if self.lecam is not None:
             parts["lecam"] = self.lecam(real_logits, fake_logits)
         if self.ada is not None:
-            self._adapt_augmentation(real_logits, step, monitor)
+            self.adapt_augmentation(real_logits, step, monitor)
+        return self._total(parts, auxiliary_parts)
+
+    def _total(self, parts, auxiliary_parts):
+        """(loss, parts) with the self-supervision's parts; "rotation_only" multiplies the
+        others by 0 (compare_gan's SSGAN: `d_loss *= 0.0`, `g_loss *= 0.0`)."""
+        if self.auxiliary is not None and self.auxiliary.gan_weight != 1.0:
+            parts = {name: self.auxiliary.gan_weight * value for name, value in parts.items()}
+        parts.update(auxiliary_parts)
         return tf.add_n(list(parts.values())), parts
 
-    def _adapt_augmentation(self, real_logits, step, monitor):
-        # Karras et al. 2020, section 3: r_t over `interval` D steps moves p toward the target.
-        self.ada.accumulate(real_logits)
-        due = tf.equal(tf.math.floormod(tf.cast(step, tf.int64) + 1, self.ada.interval), 0)
-        self.ada.update(due=due)
-        if monitor is not None:
-            monitor["ada_p"] = tf.convert_to_tensor(self.ada.p)
-
-    def generator_loss(self, d_fn, g_fn, z, labels, g_variables=(), seed=None):
+    def generator_loss(self, d_fn, g_fn, z, labels, g_variables=(), seed=None, d_parts=None):
         """G loss on fakes G(z, labels); `g_variables` are only needed by orthogonal reg.
 
-        Parts: g_loss_fake, then as configured zcr_generator, orthogonal, mine, mode_seeking.
-        With mode seeking on, the second half of `labels` is replaced by the first. `seed`
-        (None: the global generator) keys the update's random draws, statelessly.
+        Parts: g_loss_fake, then as configured zcr_generator, orthogonal, mine, mode_seeking,
+        rotation_fake. With mode seeking on, the second half of `labels` is replaced by the
+        first. `seed` (None: the global generator) keys the update's random draws,
+        statelessly. `d_parts`: D's features and head, needed with self_supervision.
         """
         if self.mode_seeking_weight:
             labels = pair_labels(labels)
         draws = update_draws(seed)
         view_seed, zcr_seed, mine_seed = (draws.next_seed() for _ in range(3))
         fake_images = g_fn(z, labels)
-        fake_logits = self.normalize(self.discriminator_view(d_fn, view_seed))(fake_images, labels)
+        fake_logits, auxiliary_parts = self.generator_logits(
+            d_fn, d_parts, view_seed, fake_images, labels
+        )
         parts = {"g_loss_fake": self.loss_fn(None, fake_logits).g_loss}
         if self.consistency in ("zcr", "icr"):
             parts["zcr_generator"] = consistency.zcr_generator(
@@ -271,7 +276,7 @@ class GANObjective:
             parts["mine"] = -self.mine_weight * information
         if self.mode_seeking_weight:
             parts["mode_seeking"] = mode_seeking_term(fake_images, z, self.mode_seeking_weight)
-        return tf.add_n(list(parts.values())), parts
+        return self._total(parts, auxiliary_parts)
 
     def mine_loss(self, fake_images, z, seed=None):
         """Loss of the MINE statistics network (-I_hat); also updates its moving average.

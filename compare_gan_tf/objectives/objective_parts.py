@@ -10,10 +10,13 @@ from compare_gan_tf.layers.regularizers import orthogonality_penalty
 from compare_gan_tf.objectives import consistency, penalties
 from compare_gan_tf.objectives.gradient_normalization import NORMALIZATIONS
 from compare_gan_tf.objectives.losses import LEAST_SQUARES_ON, get_loss, least_squares
+from compare_gan_tf.objectives.s3gan import S3GAN
 from compare_gan_tf.objectives.seeds import Draws, replica_seed
+from compare_gan_tf.objectives.self_supervision import SelfSupervision
 
 CONSISTENCY = ("none", "cr", "bcr", "zcr", "icr")
 AUGMENTATIONS = ("none", "diffaugment", "ada")
+SELF_SUPERVISION = ("none", "rotation_gan", "rotation_only", "s3gan")
 
 
 # The gin configurables the losses call in each training step, by consistency choice (beyond
@@ -58,6 +61,20 @@ def check_options(objective, gradient_normalization):
             f'GANObjective.penalty is {objective.penalty!r}. Set GANObjective.penalty = "dragan", '
             'or leave dragan_noise at "one_sided".'
         )
+    check_choice(
+        "GANObjective.self_supervision",
+        objective.self_supervision,
+        SELF_SUPERVISION,
+        error=ConfigError,
+    )
+    if objective.self_supervision != "none" and (
+        gradient_normalization != "none" or objective.packing > 1
+    ):
+        raise ConfigError(
+            f"GANObjective.self_supervision = {objective.self_supervision!r} reads D's features "
+            "of single images: it works with neither gradient_normalization nor packing; leave "
+            "them at their defaults."
+        )
     weight = objective.mode_seeking_weight
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
         raise ConfigError(
@@ -77,6 +94,15 @@ def choose_loss(loss, least_squares_on):
             '"least_squares", or leave least_squares_on at "logits".'
         )
     return LEAST_SQUARES_ON[least_squares_on]
+
+
+def auxiliary_task(self_supervision):
+    """The task of GANObjective.self_supervision (None for "none"), configured by gin."""
+    if self_supervision == "s3gan":
+        return S3GAN()
+    if self_supervision in ("rotation_gan", "rotation_only"):
+        return SelfSupervision(self_supervision)
+    return None
 
 
 def concat_labels(labels, fake_labels):

@@ -24,6 +24,11 @@ _MODEL_OR_DATA_PARAMETERS = (
     "Experiment.architecture",
     "Experiment.conditional",
     "Experiment.z_dim",
+    # The self-supervision's heads are variables of the model.
+    "GANObjective.self_supervision",
+    "S3GAN.self_supervision",
+    "S3GAN.project_y",
+    "S3GAN.use_predictor",
 )
 _BINDING = re.compile(r"^([\w./]+)\.(\w+)\s*=\s*(.*)$")
 

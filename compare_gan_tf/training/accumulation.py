@@ -12,6 +12,20 @@ pair examples (mode seeking, PacGAN) pair them within a micro-batch.
 
 import tensorflow as tf
 
+from compare_gan_tf.layers import SpectralNormalization
+
+
+def power_iteration_vectors(*models):
+    """The power-iteration vectors u of every spectral norm in `models` (Keras models or
+    layers): what `mean_gradient` resets before each micro-batch."""
+    return [
+        variable
+        for model in models
+        for layer in model._flatten_layers(include_self=False)
+        if isinstance(layer, SpectralNormalization)
+        for variable in layer.non_trainable_variables
+    ]
+
 
 def scaled_loss(optimizer, loss):
     """The replica's share of the global-mean loss, times the optimizer's loss scale: Keras

@@ -70,7 +70,7 @@ class Images(DataKind):
         export_discriminator(
             gan.discriminator,
             os.path.join(directory, "discriminator"),
-            num_classes=gan.num_classes,
+            num_classes=gan.objective.discriminator_classes(gan.num_classes),
             # PacGAN's D reads `packing` images stacked along the channels.
             channels=self.info.channels * gan.objective.packing,
             metadata=metadata,

@@ -62,6 +62,17 @@ def _check_architecture(kind, architecture, info):
         )
 
 
+def _check_labeled_fraction(data, num_classes, objective):
+    """Unlabelled training examples (label -1) are for S3GAN, whose D predicts their class."""
+    if data.labeled_fraction < 1 and num_classes and objective.self_supervision != "s3gan":
+        raise ConfigError(
+            f"dataset.labeled_fraction = {data.labeled_fraction} leaves training examples "
+            "unlabelled (label -1), which only S3GAN handles in a class-conditional model: bind "
+            'GANObjective.self_supervision = "s3gan" (with S3GAN.project_y and '
+            "S3GAN.use_predictor = True), or Experiment.conditional = False."
+        )
+
+
 def _optimizer(scope, strategy):
     """gin's `optimizer()` in gin scope `scope` (its bindings: `scope/optimizer.name`,
     `scope/adam.learning_rate`, ...), created in the strategy's scope as Keras requires."""
@@ -131,6 +142,7 @@ class Experiment:
             seed=seed,
             **dataclasses.asdict(GANSettings()),
         )
+        _check_labeled_fraction(self.data, num_classes, self.gan.objective)
 
     def settings_passed(self):
         """{parameter: the setting that decides it} for the parameters that building the
@@ -167,7 +179,8 @@ def _models(architecture, resolution, num_classes, g_options, d_options, objecti
         build_generator(architecture, resolution, num_classes=num_classes, **g_options)
         for _ in range(2)
     )
-    discriminator = build_discriminator(architecture, resolution, num_classes, **d_options)
+    d_classes = objective.discriminator_classes(num_classes)
+    discriminator = build_discriminator(architecture, resolution, d_classes, **d_options)
     z = tf.zeros([2 * objective.packing, generator.z_dim])
     labels = tf.zeros([2 * objective.packing], tf.int32) if num_classes else None
     for model in (generator, average):

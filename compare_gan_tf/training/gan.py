@@ -9,9 +9,9 @@ replica splits its batch into k micro-batches and applies the mean of their grad
 import tensorflow as tf
 
 from compare_gan_tf.architectures.latents import check_z_prior, sample_z
-from compare_gan_tf.layers import SpectralNormalization
 from compare_gan_tf.objectives import seeds
-from compare_gan_tf.training.accumulation import mean_gradient, scaled_loss
+from compare_gan_tf.objectives.self_supervision import build_heads
+from compare_gan_tf.training import accumulation
 from compare_gan_tf.training.ema import GeneratorAverage
 from compare_gan_tf.training.gan_checks import (
     check_accumulation,
@@ -20,7 +20,7 @@ from compare_gan_tf.training.gan_checks import (
     check_replica_batch,
     is_mirrored,
 )
-from compare_gan_tf.training.optimizers import adam
+from compare_gan_tf.training.optimizers import mine_optimizer
 
 # Offsets that give the latents of each D update and of the G update their own random stream.
 _G_STREAM = 1000
@@ -83,24 +83,23 @@ class GAN:
         check_replica_batch(objective, replica_batch // accumulation_steps, num_classes)
         self.accumulation_steps = accumulation_steps
         self.jit_compile = jit_compile
-        self.power_iteration_vectors = [
-            variable
-            for model in (generator, discriminator)
-            for layer in model._flatten_layers(include_self=False)
-            if isinstance(layer, SpectralNormalization)
-            for variable in layer.non_trainable_variables
-        ]
         objective.build(global_batch_size)
+        z, labels = self.sample_latents(2, tf.constant([0, 0], tf.int64))  # build heads, MINE
+        # SSGAN's and S3GAN's heads read D's features (`d_parts`); D's optimizer trains them.
+        samples = generator(z, labels) if objective.auxiliary else None
+        split = (global_batch_size, strategy.num_replicas_in_sync, accumulation_steps)
+        self.d_parts, heads = build_heads(objective.auxiliary, discriminator, samples, split)
+        self.d_variables = [
+            v for model in (discriminator, *heads) for v in model.trainable_variables
+        ]
+        self.power_iteration_vectors = accumulation.power_iteration_vectors(
+            generator, discriminator, *heads
+        )
         check_jit_compile(jit_compile, strategy, generator, objective)
         # Keras 3 under tf.distribute: build the optimizers in the strategy scope first.
         self.g_optimizer.build(generator.trainable_variables)
-        self.d_optimizer.build(discriminator.trainable_variables)
-        self.mine_optimizer = None
-        if getattr(objective, "mine", None) is not None:
-            z, labels = self.sample_latents(2, tf.constant([0, 0], tf.int64))
-            objective.mine.mutual_information(generator(z, labels), z)  # builds its weights
-            self.mine_optimizer = adam()
-            self.mine_optimizer.build(objective.mine.trainable_variables)
+        self.d_optimizer.build(self.d_variables)
+        self.mine_optimizer = mine_optimizer(objective.mine, lambda: generator(z, labels), z)
         self.ema.copy_weights()
 
     def checkpoint_items(self):
@@ -121,6 +120,8 @@ class GAN:
             items["adaptive_augment"] = self.objective.ada
         if self.objective.lecam is not None:
             items["lecam"] = self.objective.lecam
+        if self.objective.auxiliary is not None:
+            items["discriminator_heads"] = _indexed(self.objective.auxiliary.weights)
         if self.mine_optimizer is not None:
             items["mine"] = _indexed(self.objective.mine.weights)
             items["mine_optimizer"] = _indexed(self.mine_optimizer.variables)
@@ -179,7 +180,7 @@ class GAN:
     def _accumulated_update(self, optimizer, variables, loss_fn, batch):
         """Applies `accumulation.mean_gradient`. Mirrored with `jit_compile`, XLA compiles only
         the gradients: MirroredStrategy sums them through merge calls, which XLA cannot hold."""
-        gradients, metrics = mean_gradient(
+        gradients, metrics = accumulation.mean_gradient(
             optimizer,
             variables,
             loss_fn,
@@ -200,20 +201,17 @@ class GAN:
                 images,
                 labels,
                 z,
-                self.discriminator.trainable_variables,
+                self.d_variables,
                 fake_labels,
                 monitor,
                 step=self.step * self.disc_iters + stream,
                 seed=self._objective_seed(stream, index),
+                d_parts=self.d_parts,
             )
             return loss, {"d_loss": loss, **parts, **monitor}
 
-        return self._accumulated_update(
-            self.d_optimizer,
-            self.discriminator.trainable_variables,
-            loss_fn,
-            (images, labels, z, fake_labels),
-        )
+        batch = (images, labels, z, fake_labels)
+        return self._accumulated_update(self.d_optimizer, self.d_variables, loss_fn, batch)
 
     def _g_update(self, z, fake_labels):
         variables = self.generator.trainable_variables
@@ -226,6 +224,7 @@ class GAN:
                 fake_labels,
                 variables,
                 seed=self._objective_seed(_G_STREAM, index),
+                d_parts=self.d_parts,
             )
             return loss, {"g_loss": loss, **parts}
 
@@ -244,7 +243,7 @@ class GAN:
         fakes = self.generator(z, labels, training=True)
         with tf.GradientTape() as tape:
             loss = self.objective.mine_loss(fakes, z, seed=self._objective_seed(_MINE_STREAM, 0))
-            scaled = scaled_loss(self.mine_optimizer, loss)
+            scaled = accumulation.scaled_loss(self.mine_optimizer, loss)
         self.mine_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return loss
 

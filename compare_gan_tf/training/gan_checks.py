@@ -40,6 +40,8 @@ def check_jit_compile(jit_compile, strategy, generator, objective):
         summed.append("ADA's augmentation probability")
     if objective.lecam is not None:
         summed.append("LeCam's logit averages")
+    if getattr(objective.auxiliary, "use_predictor", False):
+        summed.append("S3GAN's count of labelled examples")
     if summed:
         raise ConfigError(
             f"GAN.jit_compile = True cannot compile {' and '.join(summed)} on CPU devices under "

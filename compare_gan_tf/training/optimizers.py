@@ -170,3 +170,14 @@ def optimizer(name="adam"):
         error=ConfigError,
     )
     return OPTIMIZERS[name]()
+
+
+def mine_optimizer(mine, make_fakes, z):
+    """MINE's statistics network's optimizer (gin's `adam`), built with the network's weights on
+    the fakes `make_fakes()` of `z`; None without MINE."""
+    if mine is None:
+        return None
+    mine.mutual_information(make_fakes(), z)  # builds its weights
+    optimizer = adam()
+    optimizer.build(mine.trainable_variables)
+    return optimizer

@@ -10,6 +10,7 @@ from compare_gan_tf.layers import (
     DiscriminatorResBlock,
     GeneratorBottleneckBlock,
     GeneratorResBlock,
+    LinearHead,
     NonLocalBlock,
     OrthogonalRegularizer,
     ProjectionHead,
@@ -54,6 +55,7 @@ def _cases():
             [IMAGE],
         ),
         "discriminator_bottleneck": (lambda: DiscriminatorBottleneckBlock(12), [IMAGE]),
+        "linear_head": (lambda: LinearHead(4, "score_classify", spectral_norm="sn"), [(6,)]),
         "projection_head": (
             lambda: ProjectionHead(num_classes=3, spectral_norm="sn"),
             [(6,), LABELS],
