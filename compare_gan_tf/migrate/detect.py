@@ -15,7 +15,7 @@ from compare_gan_tf.paths import read_text
 # compare_gan configurables whose names this library also uses: their bindings tell nothing,
 # except these parameters, which only compare_gan's have.
 _SHARED_NAMES = {"dataset", "spectral_norm", "batch_norm", "hinge", "non_saturating"}
-_SHARED_NAMES |= {"wasserstein", "least_squares"}
+_SHARED_NAMES |= {"wasserstein", "least_squares", "S3GAN"}
 _COMPARE_GAN_PARAMETERS = {"spectral_norm.singular_value", "spectral_norm.epsilon"}
 CONVERTER = "compare_gan_tf-convert-gin"
 

@@ -1,6 +1,7 @@
 """Rows for the run's settings: GAN class, loss and penalty, optimizers, EMA, labels, z prior,
 dataset and loop. Each is a row of table.py: `row(value, context) -> outcomes.Outcome`."""
 
+from compare_gan_tf.migrate import rules_self_supervised as self_supervised
 from compare_gan_tf.migrate import vocabulary as names
 from compare_gan_tf.migrate.outcomes import combine, emit, note, refuse
 from compare_gan_tf.migrate.vocabulary import ref_name
@@ -13,8 +14,10 @@ def gan_class(value, context):
             "no effect here: this library has one GAN class; ModularGAN's settings are "
             "Experiment.*, GAN.*, GANObjective.* and the optimizers'"
         )
-    if name in ("SSGAN", "S3GAN"):
-        return refuse(names.SELF_SUPERVISED)
+    if name == "SSGAN":
+        return self_supervised.ssgan_class(context)
+    if name == "S3GAN":
+        return self_supervised.s3gan_class(context)
     return refuse(f"unknown GAN class {value!r}; compare_gan's are @ModularGAN, @SSGAN, @S3GAN")
 
 
@@ -152,7 +155,8 @@ def conditional(value, context):
             f"is {context.value('G.batch_norm_fn')!r}); this library's conditional G always reads "
             "them: set G.batch_norm_fn = @conditional_batch_norm or ModularGAN.conditional = False"
         )
-    if context.architecture and context.architecture not in names.PROJECTING_D:
+    s3gan = self_supervised.gan_class_of(context) == "S3GAN"  # S3GAN.project_y decides
+    if context.architecture and context.architecture not in names.PROJECTING_D and not s3gan:
         return refuse(
             f"compare_gan's {context.compare_gan_architecture} D ignores the labels; this "
             "library's conditional D projects them (Miyato and Koyama 2018)"
@@ -163,6 +167,8 @@ def conditional(value, context):
 def project_y(value, context):
     if not context.conditional:
         return note("no effect: ModularGAN.conditional is False")
+    if self_supervised.gan_class_of(context) == "S3GAN":
+        return self_supervised.architecture_projection(value, context)
     if value:
         return note("this library's conditional D projects the labels too")
     return refuse(

@@ -8,8 +8,10 @@ leaves unset: those whose default differs from this library's, or decides someth
 
 from compare_gan_tf.migrate import rules_model as model
 from compare_gan_tf.migrate import rules_run as run
+from compare_gan_tf.migrate import rules_self_supervised as self_supervised
 from compare_gan_tf.migrate.outcomes import for_architectures, no_effect, only, refused, to
-from compare_gan_tf.migrate.vocabulary import SELF_SUPERVISED
+from compare_gan_tf.migrate.rules_self_supervised import of_class
+from compare_gan_tf.migrate.vocabulary import S3GAN_PARAMETERS, SOFT_LABELS
 
 _BIGGAN = ("biggan",)
 _DEEP = ("biggan_deep",)
@@ -191,7 +193,7 @@ TABLE = {
         why="the central square here too",
         reason="this library takes the central square of ImageNet evaluation images",
     ),
-    "replace_labels.file_pattern": refused(f"{SELF_SUPERVISED} (S3GAN's replacement labels)"),
+    "replace_labels.file_pattern": refused(SOFT_LABELS),
     # main.run_config
     "run_config.iterations_per_loop": to("train.steps_per_loop"),
     "run_config.save_checkpoints_steps": to("train.save_checkpoints_steps"),
@@ -202,9 +204,16 @@ TABLE = {
         why="every core of the device is used, as here",
         reason="this library uses every core; choose devices with make_strategy.kind",
     ),
-    # SSGAN and S3GAN (gans/ssgan.py, gans/s3gan.py)
-    "SSGAN.*": refused(SELF_SUPERVISED),
-    "S3GAN.*": refused(SELF_SUPERVISED),
+    # SSGAN and S3GAN (gans/ssgan.py, gans/s3gan.py); their ModularGAN settings are
+    # ModularGAN.* in compare_gan's configs, and are refused under these names.
+    "SSGAN.self_supervision": of_class("SSGAN", self_supervised.ssgan_mode),
+    "SSGAN.rotated_batch_size": of_class("SSGAN", to("SelfSupervision.rotated_batch_size")),
+    "SSGAN.weight_rotation_loss_d": of_class("SSGAN", to("SelfSupervision.weight_rotation_loss_d")),
+    "SSGAN.weight_rotation_loss_g": of_class("SSGAN", to("SelfSupervision.weight_rotation_loss_g")),
+    "S3GAN.self_supervision": of_class("S3GAN", self_supervised.s3gan_mode),
+    **{f"S3GAN.{name}": of_class("S3GAN", to(f"S3GAN.{name}")) for name in S3GAN_PARAMETERS},
+    "SSGAN.*": refused("bind SSGAN's ModularGAN settings as ModularGAN.*, as compare_gan did"),
+    "S3GAN.*": refused("bind S3GAN's ModularGAN settings as ModularGAN.*, as compare_gan did"),
 }
 
 DEFAULT_ROWS = (

@@ -180,7 +180,21 @@ OPTIMIZERS = {
 }
 Z_PRIORS = {"tf.random.uniform": "uniform", "tf.random.normal": "normal"}
 GAN_CLASSES = ("ModularGAN", "SSGAN", "S3GAN")
-SELF_SUPERVISED = "SSGAN/S3GAN: not yet supported by this converter"
+# S3GAN's parameters that keep their name and meaning here (objectives/s3gan.py).
+S3GAN_PARAMETERS = (
+    "rotated_batch_fraction",
+    "weight_rotation_loss_d",
+    "weight_rotation_loss_g",
+    "project_y",
+    "use_predictor",
+    "use_soft_pred",
+    "weight_class_loss",
+    "use_soft_labels",
+)
+SOFT_LABELS = (
+    "S3GAN's replacement labels are read from files; this library's datasets give their own "
+    "labels (dataset.labeled_fraction keeps a part of them)"
+)
 INITIALIZERS = ("normal", "truncated", "orthogonal")
 
 

@@ -197,12 +197,10 @@ def test_every_binding_with_no_equivalent_is_listed_in_one_message(tmp_path):
         convert_file(path)
     message = str(raised.value)
     listed = message.splitlines()[1:]
-    assert message.startswith(f"Cannot convert {path}: 12 of its compare_gan settings have no ")
-    assert len(listed) == 12
+    assert message.startswith(f"Cannot convert {path}: 10 of its compare_gan settings have no ")
+    assert len(listed) == 10
     reasons = {
         2: "this library has no infogan",
-        4: "SSGAN/S3GAN: not yet supported by this converter",
-        6: "SSGAN/S3GAN: not yet supported by this converter",
         7: "stddev 0.02, with no gin parameter",
         8: "calls D once on the real and fake images together",
         9: "unknown singular_value 'middle'",
@@ -238,7 +236,10 @@ def test_a_default_with_no_equivalent_is_listed_too(tmp_path):
         ("tf.train.AdamOptimizer.epsilon = 1e-8", "Keras's epsilon, 1e-7"),
         ("ModularGAN.conditional = True", "compare_gan's G reads labels only through"),
         ("D.layer_norm = True", "combines spectral and layer normalization"),
-        ("options.gan_class = @S3GAN", "SSGAN/S3GAN: not yet supported"),
+        ("options.gan_class = @S3GAN", "S3GAN.rotated_batch_fraction is required"),
+        ("options.gan_class = @SSGAN", "SSGAN.rotated_batch_size is required"),
+        ("SSGAN.rotated_batch_size = 16", None),
+        ("SSGAN.g_lr = 0.001", "bind SSGAN's ModularGAN settings as ModularGAN.*"),
         ('dataset.name = "random_class_imagenet_128"', "gives ImageNet images random labels"),
         ("run_config.single_core = True", "this library uses every core"),
         ('dataset.name = "celeb_a"\nModularGAN.conditional = True', "celeb_a has no labels"),
