@@ -32,6 +32,23 @@ def mirrored_strategy():
     return tf.distribute.MirroredStrategy(devices)
 
 
+@pytest.fixture
+def clean_gin():
+    """gin holds nothing before the test and nothing after it."""
+    gin.clear_config()
+    yield
+    gin.clear_config()
+
+
+@pytest.fixture
+def eagerly():
+    """tf.functions run eagerly: tracing a model costs 15-60 s on 2 cores, a few eager steps
+    cost less."""
+    tf.config.run_functions_eagerly(True)
+    yield
+    tf.config.run_functions_eagerly(False)
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     """Every test starts from the same random state."""

@@ -110,13 +110,6 @@ def _accepted_parameters(selector):
 
 
 @pytest.fixture
-def clean_gin():
-    gin.clear_config()
-    yield
-    gin.clear_config()
-
-
-@pytest.fixture
 def mock_tfds():
     with tfds.testing.mock_data(num_examples=MOCK_EXAMPLES):
         yield
@@ -197,7 +190,7 @@ def _train_params():
 
 
 @pytest.fixture
-def eagerly(request):
+def eagerly_unless_compiled(request):
     compiled = request.node.callspec.params["compiled"]
     tf.config.run_functions_eagerly(not compiled)
     yield
@@ -205,7 +198,9 @@ def eagerly(request):
 
 
 @pytest.mark.parametrize(("path", "compiled"), _train_params())
-def test_config_trains_what_it_says(clean_gin, mock_tfds, eagerly, tmp_path, path, compiled):
+def test_config_trains_what_it_says(
+    clean_gin, mock_tfds, eagerly_unless_compiled, tmp_path, path, compiled
+):
     file_bindings = _bindings(path)
     architecture = file_bindings["Experiment.architecture"]
     overrides = _tiny_overrides(architecture)

@@ -16,13 +16,6 @@ from compare_gan_tf.layers import (
 )
 
 
-@pytest.fixture
-def clean_gin():
-    gin.clear_config()
-    yield
-    gin.clear_config()
-
-
 def _layers(model, cls):
     return [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, cls)]
 

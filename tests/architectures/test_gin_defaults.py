@@ -11,13 +11,6 @@ from compare_gan_tf.layers import SpectralNormalization
 from compare_gan_tf.layers.normalization import batch_norm_layers
 
 
-@pytest.fixture
-def clean_gin():
-    gin.clear_config()
-    yield
-    gin.clear_config()
-
-
 def _models(generator_synchronized=False):
     """A BigGAN pair (CBN, output BN, SN everywhere) and ResNet / DCGAN / MLP Ds with BN."""
     generator = build_generator(

@@ -54,13 +54,6 @@ def registry(monkeypatch):
     monkeypatch.setattr(datasets, "_ALIASES", dict(datasets._ALIASES))
 
 
-@pytest.fixture
-def clean_gin():
-    gin.clear_config()
-    yield
-    gin.clear_config()
-
-
 # Name resolution and request validation.
 
 

@@ -8,7 +8,6 @@ import re
 
 import gin
 import pytest
-import tensorflow as tf
 import tensorflow_datasets as tfds
 from gin import config_parser
 
@@ -78,13 +77,6 @@ def _write(directory, name, text):
     return path
 
 
-@pytest.fixture
-def clean_gin():
-    gin.clear_config()
-    yield
-    gin.clear_config()
-
-
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_each_example_converts_binding_for_binding(name):
     text = convert_file(_example(name))
@@ -137,14 +129,6 @@ def _tiny_overrides(architecture):
         f"{architecture}_discriminator.ch": width,
         "dataset.shuffle_buffer_size": MOCK_EXAMPLES,
     }
-
-
-@pytest.fixture
-def eagerly():
-    # Tracing one of these models costs 15-60 s on 2 cores; two eager steps cost less.
-    tf.config.run_functions_eagerly(True)
-    yield
-    tf.config.run_functions_eagerly(False)
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

@@ -6,7 +6,6 @@ import os
 
 import gin
 import pytest
-import tensorflow as tf
 from gin import config_parser
 
 from compare_gan_tf.migrate.compare_gan_gin import ConversionError, convert_file
@@ -64,20 +63,6 @@ def _convert(tmp_path, text):
     path = tmp_path / "compare_gan.gin"
     path.write_text(text)
     return convert_file(str(path))
-
-
-@pytest.fixture
-def clean_gin():
-    gin.clear_config()
-    yield
-    gin.clear_config()
-
-
-@pytest.fixture
-def eagerly():
-    tf.config.run_functions_eagerly(True)
-    yield
-    tf.config.run_functions_eagerly(False)
 
 
 def test_ssgan_converts_to_the_rotation_task(tmp_path):

@@ -17,13 +17,6 @@ from tests.event_scalars import event_scalars
 from tests.test_main import TINY_BINDINGS
 
 
-@pytest.fixture
-def clean_gin():
-    gin.clear_config()
-    yield
-    gin.clear_config()
-
-
 def _scoped(scope, bindings):
     gin.parse_config(bindings)
     with gin.config_scope(scope):

@@ -155,13 +155,6 @@ def _architecture_gan(name, jit_compile, strategy):
     )
 
 
-@pytest.fixture
-def clean_gin():
-    gin.clear_config()
-    yield
-    gin.clear_config()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ARCHITECTURES)
 def test_every_architecture_compiled_equals_plain(clean_gin, mirrored_strategy, name):
