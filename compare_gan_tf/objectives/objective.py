@@ -49,10 +49,10 @@ class GANObjective(DiscriminatorViews):
     Args:
       loss: a name in `losses.LOSSES` ("non_saturating", "minimax", "wasserstein",
         "least_squares", "hinge") or a callable with their signature.
-      penalty: "none", "wgan_gp", "dragan", "r1", "r2" or "l2" (see `penalties`).
-      penalty_weight: the penalty's weight (gamma for r1/r2), set here only; None takes the
-        penalty function's default, the source's value (10 for wgan_gp, dragan, r1, r2; 1 for
-        l2).
+      penalty: "none", "wgan_gp", "dragan", "r1", "r2", "r1_r2" or "l2" (see `penalties`).
+      penalty_weight: the penalty's weight (gamma for r1/r2, R1's for r1_r2), set here only;
+        None takes the penalty function's default, the source's value (10 for wgan_gp, dragan,
+        r1, r2, r1_r2; 1 for l2).
       gradient_normalization: "none", "gn" or "pgn"; the normalized D replaces D in every term.
       consistency: "none", "cr" (reals), "bcr" (reals and fakes), "zcr" (latent), or "icr"
         (bcr + zcr, Zhao et al. 2021). Weights and augmentations are the gin parameters of
@@ -84,6 +84,7 @@ class GANObjective(DiscriminatorViews):
         (`self.auxiliary`) adds heads on D's features: build them with
         `self.auxiliary.build(...)` in the strategy's scope (the GAN does), train them with D,
         and pass `d_parts` (self_supervision.DiscriminatorParts) to both losses.
+      r2_weight: R2's gamma with penalty="r1_r2" (R3GAN's "R1 + R2"); None is R1's.
 
     Call `build(global_batch_size)` inside `strategy.scope()` before the first step (the GAN
     does): it creates the ADA and LeCam state.
@@ -108,9 +109,11 @@ class GANObjective(DiscriminatorViews):
         least_squares_on="logits",
         dragan_noise="one_sided",
         self_supervision="none",
+        r2_weight=None,
     ):
         self.penalty = penalty
         self.penalty_weight = penalty_weight
+        self.r2_weight = r2_weight
         self.consistency = consistency
         self.orthogonal_reg_weight = orthogonal_reg_weight
         self.mine_weight = mine_weight
@@ -219,16 +222,8 @@ class GANObjective(DiscriminatorViews):
                 d_fn, real_images, labels, real_logits=real_logits, seed=cr_seed
             )
         if self.consistency in ("bcr", "icr"):
-            parts["bcr_real"], parts["bcr_fake"] = consistency.bcr(
-                d_fn,
-                real_images,
-                fake_images,
-                labels,
-                fake_labels,
-                real_logits,
-                fake_logits,
-                seed=cr_seed,
-            )
+            both = (real_images, fake_images, labels, fake_labels, real_logits, fake_logits)
+            parts["bcr_real"], parts["bcr_fake"] = consistency.bcr(d_fn, *both, seed=cr_seed)
         if self.consistency in ("zcr", "icr"):
             parts["zcr"] = consistency.zcr_discriminator(
                 d_fn, g_fn, z, fake_labels, fake_logits=fake_logits, seed=zcr_seed
@@ -247,23 +242,26 @@ class GANObjective(DiscriminatorViews):
         parts.update(auxiliary_parts)
         return tf.add_n(list(parts.values())), parts
 
-    def generator_loss(self, d_fn, g_fn, z, labels, g_variables=(), seed=None, d_parts=None):
+    def generator_loss(
+        self, d_fn, g_fn, z, labels, g_variables=(), seed=None, d_parts=None, real=None
+    ):
         """G loss on fakes G(z, labels); `g_variables` are only needed by orthogonal reg.
 
         Parts: g_loss_fake, then as configured zcr_generator, orthogonal, mine, mode_seeking,
         rotation_fake. With mode seeking on, the second half of `labels` is replaced by the
         first. `seed` (None: the global generator) keys the update's random draws,
-        statelessly. `d_parts`: D's features and head, needed with self_supervision.
+        statelessly. `d_parts`: D's features and head, needed with self_supervision. `real`:
+        a real batch (images, labels), needed by a relativistic loss (`needs_real_logits`).
         """
         if self.mode_seeking_weight:
             labels = pair_labels(labels)
         draws = update_draws(seed)
         view_seed, zcr_seed, mine_seed = (draws.next_seed() for _ in range(3))
         fake_images = g_fn(z, labels)
-        fake_logits, auxiliary_parts = self.generator_logits(
-            d_fn, d_parts, view_seed, fake_images, labels
+        fake_logits, real_logits, auxiliary_parts = self.generator_logits(
+            d_fn, d_parts, view_seed, fake_images, labels, real
         )
-        parts = {"g_loss_fake": self.loss_fn(None, fake_logits).g_loss}
+        parts = {"g_loss_fake": self.loss_fn(real_logits, fake_logits).g_loss}
         if self.consistency in ("zcr", "icr"):
             parts["zcr_generator"] = consistency.zcr_generator(
                 g_fn, z, labels, fake_images=fake_images, seed=zcr_seed

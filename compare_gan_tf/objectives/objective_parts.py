@@ -75,6 +75,12 @@ def check_options(objective, gradient_normalization):
             "of single images: it works with neither gradient_normalization nor packing; leave "
             "them at their defaults."
         )
+    if objective.r2_weight is not None and objective.penalty != "r1_r2":
+        raise ConfigError(
+            f"GANObjective.r2_weight = {objective.r2_weight!r} is R2's gamma in the penalty "
+            f'"r1_r2", but GANObjective.penalty is {objective.penalty!r}. Set '
+            'GANObjective.penalty = "r1_r2", or leave r2_weight at None.'
+        )
     weight = objective.mode_seeking_weight
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
         raise ConfigError(
@@ -128,6 +134,8 @@ def penalty_term(objective, at):
     penalties.PenaltyInputs), weighted by `objective.penalty_weight` (None: the penalty
     function's default)."""
     weight = {} if objective.penalty_weight is None else {"weight": objective.penalty_weight}
+    if objective.r2_weight is not None:
+        weight["r2_weight"] = objective.r2_weight
     return penalties.PENALTIES[objective.penalty](at, **weight)
 
 

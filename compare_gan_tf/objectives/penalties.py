@@ -131,6 +131,16 @@ def r2(d_fn, fake_images, labels=None, weight=10.0):
     return 0.5 * weight * tf.reduce_mean(squared_norm_per_sample(gradient))
 
 
+def r1_r2(
+    d_fn, real_images, fake_images, labels=None, fake_labels=None, weight=10.0, r2_weight=None
+):
+    """R1 on the reals plus R2 on the fakes, R3GAN's regularization (Huang et al. 2024);
+    `weight` is R1's gamma and `r2_weight` R2's (None: the same gamma, as R3GAN uses)."""
+    r2_gamma = weight if r2_weight is None else r2_weight
+    # Huang et al. 2024 (R3GAN): gamma/2 E_real||grad D||^2 + gamma/2 E_fake||grad D||^2.
+    return r1(d_fn, real_images, labels, weight) + r2(d_fn, fake_images, fake_labels, r2_gamma)
+
+
 def l2(variables, weight=1.0):
     """Weight decay on D's kernels as compare_gan's `l2_penalty` (default weight: its lamba, 1).
 
@@ -161,6 +171,9 @@ PENALTIES = {
     ),
     "r1": lambda at, **weight: r1(at.d_fn, at.real_images, at.labels, **weight),
     "r2": lambda at, **weight: r2(at.d_fn, at.fake_images, at.fake_labels, **weight),
+    "r1_r2": lambda at, **weights: r1_r2(
+        at.d_fn, at.real_images, at.fake_images, at.labels, at.fake_labels, **weights
+    ),
     "l2": lambda at, **weight: l2(at.d_variables, **weight),
 }
 

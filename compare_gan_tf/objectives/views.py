@@ -4,6 +4,7 @@ normalized, or through the self-supervised task's heads on D's features."""
 import tensorflow as tf
 
 from compare_gan_tf.objectives.augmentation import diff_augment
+from compare_gan_tf.objectives.losses import needs_real_logits
 from compare_gan_tf.objectives.objective_parts import concat_labels, seed_keyword
 from compare_gan_tf.objectives.packing import pack
 from compare_gan_tf.objectives.seeds import Draws
@@ -55,12 +56,35 @@ class DiscriminatorViews:
         )
         return d_fn, real_logits, fake_logits, parts, monitor
 
-    def generator_logits(self, d_fn, d_parts, seed, fake_images, labels):
-        """(D's logits of the fakes, the self-supervision's parts) of one G step."""
+    def generator_logits(self, d_fn, d_parts, seed, fake_images, labels, real=None):
+        """(D's logits of the fakes, of the reals or None, the self-supervision's parts) of one
+        G step. `real`: (images, labels), read when the loss needs real logits (the reals then
+        go through D in one call with the fakes, as in the D step)."""
+        if not needs_real_logits(self.loss_fn):
+            real = None
+        elif real is None:
+            raise ValueError(
+                f"{self.loss_fn.__name__} reads real logits: pass real=(images, labels)."
+            )
         if self.auxiliary is None:
-            return self.normalize(self.discriminator_view(d_fn, seed))(fake_images, labels), {}
+            view = self.normalize(self.discriminator_view(d_fn, seed))
+            if real is None:
+                return view(fake_images, labels), None, {}
+            real_images, real_labels = real
+            images = tf.concat([tf.cast(real_images, fake_images.dtype), fake_images], axis=0)
+            # An unconditional G step has no labels; D then reads none of the reals' either.
+            both_labels = None if labels is None else concat_labels(real_labels, labels)
+            logits = view(images, both_labels)
+            real_logits, fake_logits = tf.split(logits, 2)
+            return fake_logits, real_logits, {}
         features_view = self.features_view(d_parts, seed)
-        return self.auxiliary.generator_terms(d_parts, features_view, fake_images, labels)
+        fake_logits, parts = self.auxiliary.generator_terms(
+            d_parts, features_view, fake_images, labels
+        )
+        real_logits = None
+        if real is not None:
+            real_logits = self.auxiliary.logits_fn(d_parts, features_view)(*real)
+        return fake_logits, real_logits, parts
 
     def features_view(self, d_parts, seed):
         """D's features of the images as the objective's D sees them (augmented)."""

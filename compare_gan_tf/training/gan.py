@@ -213,10 +213,10 @@ class GAN:
         batch = (images, labels, z, fake_labels)
         return self._accumulated_update(self.d_optimizer, self.d_variables, loss_fn, batch)
 
-    def _g_update(self, z, fake_labels):
+    def _g_update(self, z, fake_labels, images, labels):
         variables = self.generator.trainable_variables
 
-        def loss_fn(index, z, fake_labels):
+        def loss_fn(index, z, fake_labels, images, labels):
             loss, parts = self.objective.generator_loss(
                 self._d_fn,
                 self._g_fn,
@@ -225,20 +225,19 @@ class GAN:
                 variables,
                 seed=self._objective_seed(_G_STREAM, index),
                 d_parts=self.d_parts,
+                real=(images, labels),
             )
             return loss, {"g_loss": loss, **parts}
 
-        metrics = self._accumulated_update(self.g_optimizer, variables, loss_fn, (z, fake_labels))
+        batch = (z, fake_labels, images, labels)
+        metrics = self._accumulated_update(self.g_optimizer, variables, loss_fn, batch)
         if self.mine_optimizer is not None:
             metrics["mine_loss"] = self._mine_step(z, fake_labels)
         return metrics
 
     def _mine_step(self, z, labels):
-        """Trains the MINE statistics network on fresh samples (Belghazi et al. 2018, Alg. 1).
-
-        The samples come from G in training mode, the mode in which the G loss rewards G
-        through the same network (eval-mode samples would train it on another distribution).
-        """
+        """Trains the MINE statistics network on fresh samples (Belghazi et al. 2018, Alg. 1)
+        from G in training mode, the mode in which the G loss rewards G through the network."""
         variables = self.objective.mine.trainable_variables
         fakes = self.generator(z, labels, training=True)
         with tf.GradientTape() as tape:
@@ -250,13 +249,14 @@ class GAN:
     def replica_step(self, batches, latents, totals=None):
         """One G step on this replica: a D update on each of the `disc_iters` batches of
         (images, labels) with its (z, fake labels) of `latents`, the G update with the last
-        latents, the step count and the EMA update. Returns the step's metrics added to
-        `totals` (the sums of the loop's earlier steps, or None)."""
+        latents and real batch (read by relativistic losses), the step count and the EMA
+        update. Returns the step's metrics added to `totals` (the sums of the loop's earlier
+        steps, or None)."""
         metrics = {}
         for stream, ((images, labels), (z, fake_labels)) in enumerate(zip(batches, latents)):
             stream = tf.constant(stream, tf.int64)
             metrics.update(self._d_update(images, labels, z, fake_labels, stream))
-        metrics.update(self._g_update(*latents[-1]))
+        metrics.update(self._g_update(*latents[-1], *batches[-1]))
         # Replica-local: every replica holds the same count and the same generator weights.
         self.step.assign_add(1)
         self.ema.update(self.step)

@@ -23,14 +23,6 @@ PAIRWISE = [
 NUM_CLASSES, Z_DIM, BATCH = 3, 8, 8
 
 
-@pytest.fixture
-def eager():
-    """Runs tf.functions eagerly: one step of 150 settings, each compiled, would take minutes."""
-    tf.config.run_functions_eagerly(True)
-    yield
-    tf.config.run_functions_eagerly(False)
-
-
 def _one_step(strategy, loss, penalty, normalization):
     gan = build_gan(
         "dcgan",
@@ -62,18 +54,18 @@ def _one_step(strategy, loss, penalty, normalization):
 
 
 @pytest.mark.parametrize("loss, penalty, normalization", COMBINATIONS)
-def test_one_device(loss, penalty, normalization, eager):
+def test_one_device(loss, penalty, normalization, eagerly):
     _one_step(tf.distribute.get_strategy(), loss, penalty, normalization)
 
 
 @pytest.mark.parametrize("loss, penalty, normalization", PAIRWISE)
-def test_four_logical_devices(loss, penalty, normalization, eager, mirrored_strategy):
+def test_four_logical_devices(loss, penalty, normalization, eagerly, mirrored_strategy):
     _one_step(mirrored_strategy, loss, penalty, normalization)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("loss, penalty, normalization", COMBINATIONS)
 def test_four_logical_devices_every_combination(
-    loss, penalty, normalization, eager, mirrored_strategy
+    loss, penalty, normalization, eagerly, mirrored_strategy
 ):
     _one_step(mirrored_strategy, loss, penalty, normalization)
