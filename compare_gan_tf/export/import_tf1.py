@@ -14,8 +14,9 @@ difference of the images in [0, 1] must be within `tolerance`.
 Families done: compare_gan's resnet_cifar, resnet5 and sndcgan generators, unconditional, with
 "batch_norm" or "no_batch_norm" and without spectral norm in G (the GAN-landscape and v3 study
 settings). The Keras generators are built with compare_gan's numerics: zero-insertion upsampling
-and 3x3 shortcuts (ResNets), BN per unit of the fc output (SNDCGAN), BN epsilon 1e-3 and decay
-0.999 (arch_ops.standardize_batch's defaults; a module trained with other gin values differs).
+and 3x3 shortcuts (ResNets), BN per unit of the fc output (SNDCGAN), BN decay 0.999
+(arch_ops.standardize_batch's default) and the BN epsilon found in the module's graph
+(export/tf1_graph.py; else standardize_batch's default 1e-3).
 Refused with a message: resnet_biggan (s3gan/ssgan modules) and DeepMind's BigGAN modules,
 conditional, self-modulated and spectrally normalized generators.
 """
@@ -29,7 +30,7 @@ import tensorflow_hub as hub
 from compare_gan_tf.architectures.registry import build_generator
 from compare_gan_tf.data.preprocessing import to_unit_range
 from compare_gan_tf.errors import ConfigError
-from compare_gan_tf.export import tf1_names
+from compare_gan_tf.export import tf1_graph, tf1_names
 
 # compare_gan's arch_ops.standardize_batch defaults.
 COMPARE_GAN_BN = dict(bn_epsilon=1e-3, bn_momentum=0.999)
@@ -50,6 +51,7 @@ class ModuleInfo:
     resolution: int
     channels: int
     arrays: dict  # map name (tf1_names.module_name) -> np.ndarray, read before any call
+    graph: tf1_graph.GraphFacts = dataclasses.field(default_factory=tf1_graph.GraphFacts)
 
 
 @dataclasses.dataclass
@@ -95,6 +97,7 @@ def read_module(handle, tags=None):
         resolution=int(image_shape[1]),
         channels=int(image_shape[-1]),
         arrays=arrays,
+        graph=tf1_graph.read_graph(signature),
     )
     return loaded, info
 
@@ -119,7 +122,7 @@ def recognize(info):
         raise ConfigError(f"Cannot import {info.handle}: {why}.")
     blocks = len({name.split("/")[0] for name in names if name.startswith("B")})
     batch = any(name.endswith("/gamma") for name in names)
-    options = dict(COMPARE_GAN_BN, normalization="batch" if batch else "none")
+    options = dict(bn_options(info), normalization="batch" if batch else "none")
     if "g_fc1/kernel" in names:
         seed_units = arrays["g_fc1/kernel"].shape[1] // (info.resolution // 8) ** 2
         architecture = "sndcgan"
@@ -150,6 +153,16 @@ def recognize(info):
             "(compare_gan's resnet_cifar, resnet5, sndcgan generators)."
         )
     return architecture, options
+
+
+def bn_options(info):
+    """compare_gan's BN settings: standardize_batch's decay, and the graph's epsilon when it has
+    one value (else standardize_batch's default)."""
+    options = dict(COMPARE_GAN_BN)
+    if len(info.graph.bn_epsilons) == 1:
+        # The float32 constant, written as its shortest decimal (1e-05, not 9.99999974e-06).
+        options["bn_epsilon"] = float(str(np.float32(info.graph.bn_epsilons[0])))
+    return options
 
 
 def build_keras_generator(architecture, options, info):

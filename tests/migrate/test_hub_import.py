@@ -88,6 +88,14 @@ def test_module_maps_onto_the_keras_generator_and_reproduces_it(tmp_path, family
     print(f"{family}: max |module - Keras| = {imported.max_abs_difference:.3g}")
 
 
+def test_bn_epsilon_is_read_from_the_graph(tmp_path):
+    # compare_gan's example configs set standardize_batch.epsilon = 1e-5; no variable holds it.
+    path = _write_module(tmp_path / "module", "sndcgan", epsilon=1e-5)
+    imported = import_tf1.import_generator(path, tags=TAGS, tolerance=1e-5)
+    assert imported.options["bn_epsilon"] == 1e-5
+    assert imported.info.graph.bn_epsilons == (np.float32(1e-5),)
+
+
 def test_refuses_missing_and_misshapen_variables_naming_each(tmp_path):
     path = _write_module(
         tmp_path / "module",
