@@ -9,6 +9,7 @@ biggan as it is; the non_local_block -> attention_resolution, its place read fro
 What biggan cannot compute is refused with a ConfigError naming compare_gan's gin setting.
 """
 
+# biggan's widths per resolution: resnet_biggan.Generator._get_in_out_channels's multipliers.
 from compare_gan_tf.architectures.biggan import _G_MULTIPLIERS
 from compare_gan_tf.errors import ConfigError
 
