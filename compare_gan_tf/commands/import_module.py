@@ -5,10 +5,11 @@
 HANDLE is a path (or hub handle) of a TF1 hub module; --tags its graph's tags (compare_gan's
 modules have {gen|disc, bs8|bs16|bs32|bs64|bsNone}; omitted: the default graph). The generator's
 variables are mapped into this library's architecture (export/import_tf1.py), checked against
-the module's own output on random z, then DIR gets:
+the module's own output on random z (and labels, for a conditional module), then DIR gets:
     ckpt-0...           a model_dir checkpoint (G and the EMA G from the module; D, optimizers
                         freshly initialized), in the trainer's layout (training/checkpoints.py)
     imported.gin        the architecture's bindings; add a dataset to train or sample from DIR
+                        (one with the module's classes when it is conditional)
     hub/generator       a generator module of this library's format (export/hub.py)
 Exit statuses: see compare_gan_tf/commands/entry.py (0 done, 1 an error to fix, 2 a bad flag).
 """

@@ -6,18 +6,20 @@
 
 The module is loaded with `hub.load(handle, tags)`, its variables are read by name and shape,
 the family is recognized from the names, and every variable goes into the matching Keras weight
-through the family's name map (export/tf1_names.py). A missing, misshapen or unexpected variable
-fails with one ConfigError listing every problem. Then the Keras generator and the module's
-"default" signature run on the same random z, BN in inference mode, and the largest absolute
-difference of the images in [0, 1] must be within `tolerance`.
+through the family's name map (export/tf1_names.py, tf1_names_biggan.py). A missing, misshapen
+or unexpected variable fails with one ConfigError listing every problem. Then the Keras generator
+and the module's "default" signature run on the same random z (and labels), BN in inference
+mode, and the largest absolute difference of the images in [0, 1] must be within `tolerance`.
 
 Families done: compare_gan's resnet_cifar, resnet5 and sndcgan generators, unconditional, with
 "batch_norm" or "no_batch_norm" and without spectral norm in G (the GAN-landscape and v3 study
-settings). The Keras generators are built with compare_gan's numerics: zero-insertion upsampling
-and 3x3 shortcuts (ResNets), BN per unit of the fc output (SNDCGAN), BN epsilon 1e-3 and decay
-0.999 (arch_ops.standardize_batch's defaults; a module trained with other gin values differs).
-Refused with a message: resnet_biggan (s3gan/ssgan modules) and DeepMind's BigGAN modules,
-conditional, self-modulated and spectrally normalized generators.
+settings), and its resnet_biggan generator (the s3gan / ssgan v3 modules; export/import_biggan.py),
+conditional or not, with spectral norm and self-attention. The Keras generators are built with
+compare_gan's numerics: zero-insertion upsampling, 3x3 shortcuts (resnet_cifar, resnet5), BN per
+unit of the fc output (SNDCGAN), BN decay 0.999 (arch_ops.standardize_batch's default) and the
+BN epsilon found in the module's graph (export/tf1_graph.py; else the default 1e-3).
+Refused with a message: DeepMind's BigGAN modules; conditional, self-modulated and spectrally
+normalized generators of the other families.
 """
 
 import dataclasses
@@ -29,13 +31,15 @@ import tensorflow_hub as hub
 from compare_gan_tf.architectures.registry import build_generator
 from compare_gan_tf.data.preprocessing import to_unit_range
 from compare_gan_tf.errors import ConfigError
-from compare_gan_tf.export import tf1_names
+from compare_gan_tf.export import tf1_graph, tf1_names, tf1_names_biggan
+from compare_gan_tf.export.import_biggan import is_biggan, recognize_biggan
 
 # compare_gan's arch_ops.standardize_batch defaults.
 COMPARE_GAN_BN = dict(bn_epsilon=1e-3, bn_momentum=0.999)
 PARITY_BATCH = 16
 _MAPS = {"resnet_cifar": tf1_names.resnet_entries, "resnet5": tf1_names.resnet_entries}
 _MAPS["sndcgan"] = tf1_names.sndcgan_entries
+_MAPS["biggan"] = tf1_names_biggan.biggan_entries
 
 
 @dataclasses.dataclass
@@ -50,6 +54,8 @@ class ModuleInfo:
     resolution: int
     channels: int
     arrays: dict  # map name (tf1_names.module_name) -> np.ndarray, read before any call
+    graph: tf1_graph.GraphFacts = dataclasses.field(default_factory=tf1_graph.GraphFacts)
+    num_classes: object = None  # the labels' one-hot depth; None: unconditional
 
 
 @dataclasses.dataclass
@@ -85,7 +91,9 @@ def read_module(handle, tags=None):
         )
     z_shape = inputs["z"].shape
     image_shape = outputs["generated"].shape
+    # Read before the first call: compare_gan's spectral_norm assigns u_var on every call.
     arrays = tf1_names.module_arrays({v.name: v.numpy() for v in loaded.variables})
+    graph = tf1_graph.read_graph(signature)
     info = ModuleInfo(
         handle=str(handle),
         tags=tags,
@@ -95,8 +103,18 @@ def read_module(handle, tags=None):
         resolution=int(image_shape[1]),
         channels=int(image_shape[-1]),
         arrays=arrays,
+        graph=graph,
+        num_classes=_num_classes(graph, arrays) if "labels" in inputs else None,
     )
     return loaded, info
+
+
+def _num_classes(graph, arrays):
+    """The one-hot depth in the graph, else the rows of resnet_biggan's embed_y kernel."""
+    if graph.num_classes is not None:
+        return graph.num_classes
+    embedding = arrays.get("embed_y/kernel")
+    return None if embedding is None else int(embedding.shape[0])
 
 
 def _tags_text(tags):
@@ -108,6 +126,8 @@ def recognize(info):
     a module of a family not done."""
     arrays = info.arrays
     names = set(arrays)
+    if is_biggan(arrays):
+        return recognize_biggan(info, bn_options(info))
     why = None
     if any(name.endswith("/u_var") for name in names):
         why = "its generator is spectrally normalized (not imported yet)"
@@ -119,18 +139,12 @@ def recognize(info):
         raise ConfigError(f"Cannot import {info.handle}: {why}.")
     blocks = len({name.split("/")[0] for name in names if name.startswith("B")})
     batch = any(name.endswith("/gamma") for name in names)
-    options = dict(COMPARE_GAN_BN, normalization="batch" if batch else "none")
+    options = dict(bn_options(info), normalization="batch" if batch else "none")
     if "g_fc1/kernel" in names:
         seed_units = arrays["g_fc1/kernel"].shape[1] // (info.resolution // 8) ** 2
         architecture = "sndcgan"
         options.update(ch=seed_units // 8, flat_seed_norm=True)
     elif "fc_noise/kernel" in names and "B1/up_conv_shortcut/kernel" in names:
-        shortcut = arrays["B1/up_conv_shortcut/kernel"].shape
-        if shortcut[0] == 1:
-            raise ConfigError(
-                f"Cannot import {info.handle}: it is a resnet_biggan generator (1x1 shortcuts: "
-                "compare_gan's s3gan/ssgan modules), which is not imported yet."
-            )
         seed_units = arrays["fc_noise/kernel"].shape[1] // 16
         if blocks == 3 and info.resolution == 32:
             architecture, ch = "resnet_cifar", seed_units
@@ -147,24 +161,36 @@ def recognize(info):
         found = ", ".join(sorted(names)[:8])
         raise ConfigError(
             f"Cannot import {info.handle}: its variables ({found}, ...) match no family done "
-            "(compare_gan's resnet_cifar, resnet5, sndcgan generators)."
+            "(compare_gan's resnet_cifar, resnet5, sndcgan, resnet_biggan generators)."
         )
     return architecture, options
 
 
+def bn_options(info):
+    """compare_gan's BN settings: standardize_batch's decay, and the graph's epsilon when it has
+    one value (else standardize_batch's default)."""
+    options = dict(COMPARE_GAN_BN)
+    if len(info.graph.bn_epsilons) == 1:
+        # The float32 constant, written as its shortest decimal (1e-05, not 9.99999974e-06).
+        options["bn_epsilon"] = float(str(np.float32(info.graph.bn_epsilons[0])))
+    return options
+
+
 def build_keras_generator(architecture, options, info):
     """The Keras generator of `architecture`, built with one call so its weights exist."""
+    labels = tf.zeros([1], tf.int32) if info.num_classes else None
     try:
         generator = build_generator(
             architecture,
             info.resolution,
+            num_classes=info.num_classes,
             channels=info.channels,
             z_dim=info.z_dim,
             **options,
         )
+        generator(tf.zeros([1, info.z_dim]), labels, training=False)
     except ValueError as error:
         raise ConfigError(f"Cannot build {architecture} for {info.handle}: {error}") from error
-    generator(tf.zeros([1, info.z_dim]), training=False)
     return generator
 
 
@@ -219,11 +245,15 @@ def _available(entry, arrays):
 
 def parity(loaded, generator, info, seed=0):
     """(largest |module - Keras| over the images in [0, 1], batch): both run on the same
-    N(0, 1) z, PARITY_BATCH of them (or the module's fixed batch)."""
+    N(0, 1) z (and uniform labels), PARITY_BATCH of them (or the module's fixed batch)."""
     batch = int(info.batch_size) if info.batch_size is not None else PARITY_BATCH
-    z = np.random.default_rng(seed).standard_normal((batch, info.z_dim)).astype(np.float32)
-    expected = loaded.signatures["default"](z=tf.constant(z))["generated"].numpy()
-    got = to_unit_range(generator(tf.constant(z), training=False)).numpy()
+    rng = np.random.default_rng(seed)
+    inputs = dict(z=tf.constant(rng.standard_normal((batch, info.z_dim)), tf.float32))
+    if info.num_classes:
+        inputs["labels"] = tf.constant(rng.integers(info.num_classes, size=batch), tf.int32)
+    expected = loaded.signatures["default"](**inputs)["generated"].numpy()
+    output = generator(inputs["z"], inputs.get("labels"), training=False)
+    got = to_unit_range(output).numpy()
     if got.shape != expected.shape:
         raise ConfigError(
             f"The Keras generator makes {got.shape}, the module {info.handle} {expected.shape}."

@@ -13,9 +13,11 @@ from compare_gan_tf.training.experiment import build_gan
 def gin_bindings(imported):
     """The gin lines that rebuild the imported generator in a run."""
     architecture = imported.architecture
-    lines = [
+    classes = imported.info.num_classes
+    lines = [f"# G has {classes} classes: use a dataset with {classes} classes."] if classes else []
+    lines += [
         f'Experiment.architecture = "{architecture}"',
-        "Experiment.conditional = False",
+        f"Experiment.conditional = {bool(classes)}",
         f"Experiment.z_dim = {imported.info.z_dim}",
     ]
     for name, value in sorted(imported.options.items()):
@@ -29,12 +31,14 @@ def write_run(imported, out):
     gan = build_gan(
         imported.architecture,
         info.resolution,
+        num_classes=info.num_classes,
         channels=info.channels,
         z_dim=info.z_dim,
         generator_options=imported.options,
     )
+    labels = tf.zeros([1], tf.int32) if info.num_classes else None
     for generator in (gan.generator, gan.ema.average):
-        generator(tf.zeros([1, info.z_dim]), training=False)
+        generator(tf.zeros([1, info.z_dim]), labels, training=False)
     gan.generator.set_weights(imported.generator.get_weights())
     gan.ema.copy_weights()
     checkpoints.make_model_dir(out)

@@ -2,8 +2,9 @@
 
 The modules are built here, tiny, as TF1 SavedModels: tf.compat.v1 graphs whose variables carry
 compare_gan's scope names and shapes, with compare_gan's forward pass written again from its
-arch_ops.py / resnet_ops.py / resnet_cifar.py / resnet5.py / sndcgan.py (inference mode), saved
-with tag set {"gen", "bs8"} and a signature "default": z -> generated.
+arch_ops.py / resnet_ops.py (tests/migrate/tf1_ops.py) and resnet_cifar.py / resnet5.py /
+sndcgan.py (inference mode), saved with tag set {"gen", "bs8"} and a signature "default":
+z -> generated.
 """
 
 import numpy as np
@@ -12,98 +13,17 @@ import tensorflow as tf
 
 from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.export import import_tf1
+from tests.migrate.tf1_ops import BATCH, CompareGanOps, unpool
 
 v1 = tf.compat.v1
 TAGS = {"gen", "bs8"}
-BATCH = 8
-EPSILON = 1e-3  # compare_gan's standardize_batch
-
-
-class _Graph:
-    """compare_gan's TF1 ops (inference), with variables from a seeded generator."""
-
-    def __init__(self, seed, accumulators=False, drop=(), misshape=()):
-        self.rng = np.random.default_rng(seed)
-        self.accumulators = accumulators
-        self.drop = drop
-        self.misshape = misshape
-
-    def variable(self, name, shape, kind="normal"):
-        full = v1.get_variable_scope().name + "/" + name
-        if any(full.endswith(dropped) for dropped in self.drop):
-            return None
-        stored = list(shape)
-        if any(full.endswith(bad) for bad in self.misshape):
-            stored[-1] += 1
-        if kind == "positive":
-            value = self.rng.uniform(0.5, 1.5, stored)
-        elif kind == "counter":
-            value = np.float32(self.rng.uniform(2, 5))
-        elif name == "kernel":  # fan-in scaling keeps activations near 1, as in a trained G
-            value = self.rng.normal(0, 1 / np.sqrt(np.prod(shape[:-1])), stored)
-        else:
-            value = self.rng.normal(0, 0.3, stored)
-        variable = v1.get_variable(
-            name, initializer=tf.constant(np.asarray(value, np.float32)), dtype=tf.float32
-        )
-        return variable[..., : shape[-1]] if stored != list(shape) else variable
-
-    def linear(self, x, units, scope):
-        with v1.variable_scope(scope):
-            kernel = self.variable("kernel", [x.shape[-1], units])
-            return tf.matmul(x, kernel) + self.variable("bias", [units])
-
-    def conv(self, x, filters, size, scope):
-        with v1.variable_scope(scope):
-            kernel = self.variable("kernel", [size, size, x.shape[-1], filters])
-            y = tf.nn.conv2d(x, kernel, [1, 1, 1, 1], "SAME")
-            return y + self.variable("bias", [filters])
-
-    def deconv(self, x, filters, size, stride, scope):
-        with v1.variable_scope(scope):
-            kernel = self.variable("kernel", [size, size, filters, x.shape[-1]])
-            shape = [BATCH, x.shape[1] * stride, x.shape[2] * stride, filters]
-            y = tf.nn.conv2d_transpose(x, kernel, shape, [1, stride, stride, 1])
-            return y + self.variable("bias", [filters])
-
-    def batch_norm(self, x, scope):
-        channels = x.shape[-1]
-        shape = x.shape
-        if len(shape) == 2:
-            x = tf.reshape(x, [-1, 1, 1, channels])
-        with v1.variable_scope(scope):
-            if self.accumulators:
-                with v1.variable_scope("accu"):
-                    counter = self.variable("accu_counter", [], "counter")
-                    mean = self.variable("accu_mean", [channels])
-                    variance = self.variable("accu_variance", [channels], "positive")
-                    mean, variance = mean / counter, variance / counter
-                    v1.get_variable("update_accus", [], tf.int32, v1.zeros_initializer())
-            else:
-                mean = self.variable("moving_mean", [channels])
-                variance = self.variable("moving_variance", [channels], "positive")
-            y = tf.nn.batch_normalization(x, mean, variance, None, None, EPSILON)
-            gamma = self.variable("gamma", [channels], "positive")
-            if gamma is not None:
-                y *= gamma
-            y += self.variable("beta", [channels])
-        return tf.reshape(y, [-1, *shape[1:]])
-
-
-def _unpool(x):
-    """compare_gan's resnet_ops.unpool, as written there."""
-    shape = x.shape.as_list()
-    out = tf.reshape(x, [-1] + shape[-2:])
-    for axis in (2, 1):
-        out = tf.concat([out, tf.zeros_like(out)], axis)
-    return tf.reshape(out, [-1] + [s * 2 for s in shape[1:-1]] + [shape[-1]])
 
 
 def _resnet_block(g, x, filters, scope):
     with v1.variable_scope(scope):
-        shortcut = g.conv(_unpool(x), filters, 3, "up_conv_shortcut")
+        shortcut = g.conv(unpool(x), filters, 3, "up_conv_shortcut")
         h = tf.nn.relu(g.batch_norm(x, "bn1"))
-        h = g.conv(_unpool(h), filters, 3, "up_conv1")
+        h = g.conv(unpool(h), filters, 3, "up_conv1")
         h = tf.nn.relu(g.batch_norm(h, "bn2"))
         return g.conv(h, filters, 3, "same_conv2") + shortcut
 
@@ -141,7 +61,7 @@ def _write_module(path, family, z_dim=16, **options):
     with graph.as_default():
         z = v1.placeholder(tf.float32, [BATCH, z_dim], name="z_for_eval")
         with v1.variable_scope("generator"):
-            generated = build(_Graph(seed=1, **options), z)
+            generated = build(CompareGanOps(seed=1, **options), z)
         with v1.Session(graph=graph) as session:
             session.run(v1.global_variables_initializer())
             builder = v1.saved_model.Builder(str(path))
@@ -166,6 +86,14 @@ def test_module_maps_onto_the_keras_generator_and_reproduces_it(tmp_path, family
     # Every variable of the module went somewhere: fill() refuses leftovers.
     assert imported.info.resolution == FAMILIES[family][1]
     print(f"{family}: max |module - Keras| = {imported.max_abs_difference:.3g}")
+
+
+def test_bn_epsilon_is_read_from_the_graph(tmp_path):
+    # compare_gan's example configs set standardize_batch.epsilon = 1e-5; no variable holds it.
+    path = _write_module(tmp_path / "module", "sndcgan", epsilon=1e-5)
+    imported = import_tf1.import_generator(path, tags=TAGS, tolerance=1e-5)
+    assert imported.options["bn_epsilon"] == 1e-5
+    assert imported.info.graph.bn_epsilons == (np.float32(1e-5),)
 
 
 def test_refuses_missing_and_misshapen_variables_naming_each(tmp_path):
