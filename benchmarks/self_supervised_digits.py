@@ -3,10 +3,10 @@
 Each arm is a compare_gan config (below, as compare_gan wrote them: SNDCGAN, batch 64) converted
 with compare_gan_tf-convert-gin, then trained by `compare_gan_tf.main` on the shipped digits at
 32 px with the arm's overrides (width, steps, labelled fraction). The script reads D's rotation
-accuracy on the real images of each training batch (`d_rotation_accuracy`, logged every
-`train.summary_steps`) and, for S3GAN, the predictor's accuracy on the labelled reals.
+accuracy on the real images of the training batches (`d_rotation_accuracy`, the mean over
+each loop of `train.steps_per_loop` steps) and, for S3GAN, the predictor's accuracy on the labelled reals.
 
-    python -m benchmarks.self_supervised_digits --inputs='{"runs_dir": "runs/ssl", "steps": 400}'
+    python -m benchmarks.self_supervised_digits --inputs='{"runs_dir": "runs/ssl", "steps": 1000}'
 """
 
 import pathlib
@@ -86,7 +86,7 @@ def _curves(model_dir):
     }
 
 
-def run(quick=False, runs_dir="runs/self_supervised", steps=400, ch=16, seed=0, train=True):
+def run(quick=False, runs_dir="runs/self_supervised", steps=1000, ch=16, seed=0, train=True):
     if quick:
         steps, ch = 4, 4
     seconds = {}
