@@ -85,6 +85,8 @@ class GANObjective(DiscriminatorViews):
         `self.auxiliary.build(...)` in the strategy's scope (the GAN does), train them with D,
         and pass `d_parts` (self_supervision.DiscriminatorParts) to both losses.
       r2_weight: R2's gamma with penalty="r1_r2" (R3GAN's "R1 + R2"); None is R1's.
+      classifier: "none", or an auxiliary classifier on D's features: "ac" (AC-GAN) or "tac"
+        (TAC-GAN); gin's `AuxiliaryClassifier.*` (objectives/auxiliary_classifier.py).
 
     Call `build(global_batch_size)` inside `strategy.scope()` before the first step (the GAN
     does): it creates the ADA and LeCam state.
@@ -110,6 +112,7 @@ class GANObjective(DiscriminatorViews):
         dragan_noise="one_sided",
         self_supervision="none",
         r2_weight=None,
+        classifier="none",
     ):
         self.penalty = penalty
         self.penalty_weight = penalty_weight
@@ -124,13 +127,13 @@ class GANObjective(DiscriminatorViews):
         self.mode_seeking_weight = mode_seeking_weight
         self.least_squares_on = least_squares_on
         self.dragan_noise = dragan_noise
-        self.self_supervision = self_supervision
+        self.self_supervision, self.classifier = self_supervision, classifier
         check_options(self, gradient_normalization)
         self.loss_fn = choose_loss(loss, least_squares_on)
         self.normalize = NORMALIZATIONS[gradient_normalization]
         self.mine = mine_estimator() if mine_weight else None
         self.ada = self.lecam = None
-        self.auxiliary = auxiliary_task(self_supervision)
+        self.auxiliary = auxiliary_task(self_supervision, classifier)
 
     def build(self, global_batch_size):
         """Creates the state of ADA and LeCam (call inside the strategy's scope)."""

@@ -8,6 +8,7 @@ from compare_gan_tf.checks import check_choice
 from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.layers.regularizers import orthogonality_penalty
 from compare_gan_tf.objectives import consistency, penalties
+from compare_gan_tf.objectives.auxiliary_classifier import CLASSIFIERS, AuxiliaryClassifier
 from compare_gan_tf.objectives.gradient_normalization import NORMALIZATIONS
 from compare_gan_tf.objectives.losses import LEAST_SQUARES_ON, get_loss, least_squares
 from compare_gan_tf.objectives.s3gan import S3GAN
@@ -67,13 +68,25 @@ def check_options(objective, gradient_normalization):
         SELF_SUPERVISION,
         error=ConfigError,
     )
-    if objective.self_supervision != "none" and (
-        gradient_normalization != "none" or objective.packing > 1
-    ):
+    check_choice("GANObjective.classifier", objective.classifier, CLASSIFIERS, error=ConfigError)
+    if objective.classifier != "none" and objective.self_supervision != "none":
         raise ConfigError(
-            f"GANObjective.self_supervision = {objective.self_supervision!r} reads D's features "
-            "of single images: it works with neither gradient_normalization nor packing; leave "
-            "them at their defaults."
+            f"GANObjective.classifier = {objective.classifier!r} and self_supervision = "
+            f"{objective.self_supervision!r} each add heads to D; choose one of them (S3GAN "
+            "has its own class predictor: S3GAN.use_predictor)."
+        )
+    heads = [
+        f"GANObjective.{name} = {value!r}"
+        for name, value in (
+            ("self_supervision", objective.self_supervision),
+            ("classifier", objective.classifier),
+        )
+        if value != "none"
+    ]
+    if heads and (gradient_normalization != "none" or objective.packing > 1):
+        raise ConfigError(
+            f"{heads[0]} reads D's features of single images: it works with neither "
+            "gradient_normalization nor packing; leave them at their defaults."
         )
     if objective.r2_weight is not None and objective.penalty != "r1_r2":
         raise ConfigError(
@@ -102,8 +115,11 @@ def choose_loss(loss, least_squares_on):
     return LEAST_SQUARES_ON[least_squares_on]
 
 
-def auxiliary_task(self_supervision):
-    """The task of GANObjective.self_supervision (None for "none"), configured by gin."""
+def auxiliary_task(self_supervision, classifier):
+    """The task of GANObjective.self_supervision or .classifier (None for "none" and "none"),
+    configured by gin."""
+    if classifier != "none":
+        return AuxiliaryClassifier(classifier)
     if self_supervision == "s3gan":
         return S3GAN()
     if self_supervision in ("rotation_gan", "rotation_only"):

@@ -213,17 +213,18 @@ class SelfSupervision(AuxiliaryTask):
         return size // unit
 
 
-def build_heads(task, discriminator, images, split):
+def build_heads(task, discriminator, make_images, split, num_classes):
     """(DiscriminatorParts of `discriminator` in training mode, the heads) after building
-    `task`'s heads on D's features of `images`; `split` is (global batch size, replicas,
-    micro-batches per replica), see AuxiliaryTask.build. (None, []) when `task` is None."""
+    `task`'s heads on D's features of `make_images()`; `split` is (global batch size, replicas,
+    micro-batches per replica), see AuxiliaryTask.build; `num_classes` the data's (None:
+    unlabelled). (None, []) when `task` is None."""
     if task is None:
         return None, []
     global_batch_size, replicas, micro = split
     task.build(
         discriminator,
-        images,
-        num_classes=getattr(discriminator, "num_classes", None),
+        make_images(),
+        num_classes=num_classes,
         global_batch_size=global_batch_size,
         replicas=replicas,
         micro=micro,

@@ -86,9 +86,10 @@ class GAN:
         objective.build(global_batch_size)
         z, labels = self.sample_latents(2, tf.constant([0, 0], tf.int64))  # build heads, MINE
         # SSGAN's and S3GAN's heads read D's features (`d_parts`); D's optimizer trains them.
-        samples = generator(z, labels) if objective.auxiliary else None
         split = (global_batch_size, strategy.num_replicas_in_sync, accumulation_steps)
-        self.d_parts, heads = build_heads(objective.auxiliary, discriminator, samples, split)
+        self.d_parts, heads = build_heads(
+            objective.auxiliary, discriminator, lambda: generator(z, labels), split, num_classes
+        )
         self.d_variables = [
             v for model in (discriminator, *heads) for v in model.trainable_variables
         ]

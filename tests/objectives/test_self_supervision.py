@@ -74,7 +74,13 @@ def _setup(objective, batch=8, num_classes=CLASSES, normalization="none"):
         num_classes=objective.discriminator_classes(num_classes), normalization=normalization
     )
     discriminator(tf.zeros([1, 8, 8, 1]), tf.zeros([1], tf.int32))
-    build_heads(objective.auxiliary, discriminator, tf.zeros([2, 8, 8, 1]), (batch, 1, 1))
+    build_heads(
+        objective.auxiliary,
+        discriminator,
+        lambda: tf.zeros([2, 8, 8, 1]),
+        (batch, 1, 1),
+        num_classes,
+    )
     parts = DiscriminatorParts(
         lambda x: discriminator.features(x, training=False),
         lambda f, y: discriminator.head(f, y, training=False),
@@ -221,7 +227,9 @@ def test_every_image_architecture_feeds_the_rotation_head(name):
     objective = _ssgan(size=4)
     images = tf.random.uniform([2, resolution, resolution, 3], -1, 1)
     discriminator(images, tf.constant([0, 1]))
-    parts, heads = build_heads(objective.auxiliary, discriminator, images, (2, 1, 1))
+    parts, heads = build_heads(
+        objective.auxiliary, discriminator, lambda: images, (2, 1, 1), discriminator.num_classes
+    )
     loss, terms = objective.generator_loss(
         None, lambda z, y: images, tf.zeros([2, 2]), tf.constant([0, 1]), d_parts=parts
     )
@@ -429,8 +437,8 @@ def test_rotated_batch_size_counts_replicas_and_micro_batches():
     discriminator = TinyDiscriminator()
     discriminator(tf.zeros([1, 8, 8, 1]))
     with pytest.raises(ConfigError, match=r"4 x 8 .*4 replica\(s\) x 2 micro-batches"):
-        build_heads(task, discriminator, tf.zeros([1, 8, 8, 1]), (32, 4, 2))
-    build_heads(task, discriminator, tf.zeros([1, 8, 8, 1]), (32, 2, 2))
+        build_heads(task, discriminator, lambda: tf.zeros([1, 8, 8, 1]), (32, 4, 2), None)
+    build_heads(task, discriminator, lambda: tf.zeros([1, 8, 8, 1]), (32, 2, 2), None)
     assert task.count == 1 and task.batch_size == 8
 
 
@@ -462,7 +470,9 @@ def test_objective_errors():
     with pytest.raises(ConfigError, match="AdaptiveAugment.rotate90 = 0"):
         objective.build(8)
     with pytest.raises(ConfigError, match="square images"):
-        build_heads(SelfSupervision(rotated_batch_size=4), None, tf.zeros([2, 2]), (4, 1, 1))
+        build_heads(
+            SelfSupervision(rotated_batch_size=4), None, lambda: tf.zeros([2, 2]), (4, 1, 1), None
+        )
 
 
 def test_s3gan_predictor_refuses_xla_over_cpu_replicas(mirrored_strategy):
