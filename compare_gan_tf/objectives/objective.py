@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.objectives import consistency, penalties
-from compare_gan_tf.objectives.augmentation import AdaptiveAugment
+from compare_gan_tf.objectives.ada import AdaptiveAugment
 from compare_gan_tf.objectives.gradient_normalization import NORMALIZATIONS
 from compare_gan_tf.objectives.lecam import LeCamRegularizer
 from compare_gan_tf.objectives.mine import mine_estimator
