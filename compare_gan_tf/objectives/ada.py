@@ -8,15 +8,14 @@ and XLA draws the same.
 import gin
 import tensorflow as tf
 
-from compare_gan_tf.objectives.ada_transforms import blit, scale
-from compare_gan_tf.objectives.image_ops import (
-    adjust_brightness,
-    adjust_saturation,
-    check_images,
-    per_sample,
-)
+from compare_gan_tf.checks import check_choice
+from compare_gan_tf.errors import ConfigError
+from compare_gan_tf.objectives import ada_pipelines
+from compare_gan_tf.objectives.image_ops import check_images
 from compare_gan_tf.objectives.seeds import Draws
 
+# The default pipeline "bgc_subset": the transforms that move pixels exactly or act on colour
+# alone, plus isotropic scaling.
 ADA_TRANSFORMS = (
     "xflip",
     "rotate90",
@@ -26,6 +25,22 @@ ADA_TRANSFORMS = (
     "contrast",
     "saturation",
 )
+# Karras et al. 2020 (ADA code, augpipe_specs["bgc"]), in the order the code applies them.
+BGC_TRANSFORMS = (
+    "xflip",
+    "rotate90",
+    "translation",
+    "scale",
+    "rotate",
+    "aniso",
+    "xfrac",
+    "brightness",
+    "contrast",
+    "lumaflip",
+    "hue",
+    "saturation",
+)
+ADA_PIPELINES = {"bgc_subset": ADA_TRANSFORMS, "bgc": BGC_TRANSFORMS}
 
 
 def _all_replicas(value, reduce_op):
@@ -36,25 +51,55 @@ def _all_replicas(value, reduce_op):
     return context.all_reduce(reduce_op, value)
 
 
+def _multipliers(pipeline, given):
+    """Every bgc transform's multiplier: given, else 1 in `pipeline` and 0 outside it."""
+    members = ADA_PIPELINES[pipeline]
+    multipliers = {}
+    for transform in BGC_TRANSFORMS:
+        value = given[transform]
+        multiplier = float(value) if value is not None else float(transform in members)
+        if multiplier < 0:
+            raise ValueError(f"{transform}={multiplier}: multipliers must be >= 0.")
+        if multiplier and transform not in members:
+            raise ConfigError(
+                f"AdaptiveAugment.{transform} = {value}: {transform} is not in "
+                f"AdaptiveAugment.pipeline = {pipeline!r} ({', '.join(members)}); bind "
+                'AdaptiveAugment.pipeline = "bgc" or set the multiplier to 0.'
+            )
+        multipliers[transform] = multiplier
+    return multipliers
+
+
 @gin.configurable(denylist=["batch_size"])  # the GAN's global batch
 class AdaptiveAugment(tf.Module):
     """ADA (Karras et al. 2020): augmentations applied with probability p, p tuned from r_t.
 
-    The pipeline is a subset of the paper's default "bgc", in its order: x-flip, 90-degree
-    rotations, integer translation (pixel blitting), isotropic scaling (geometric), brightness,
-    contrast, saturation (color). Each transform is drawn for an image with probability
-    multiplier * p; when drawn, its parameter follows the ADA code: a flip with probability 1/2,
-    a turn by k * 90 degrees with k uniform in {0, 1, 2, 3}, a shift of rint(U(-1/8, 1/8) x size)
-    on each axis, a scale of 2^N(0, 0.2^2), brightness + N(0, 0.2^2), contrast x 2^N(0, 0.5^2)
-    (about 0, mid grey) and saturation x 2^N(0, 1) about each pixel's channel mean (the luma axis
-    of RGB; skipped for one channel). Images not drawn for a transform pass through it exactly,
-    so p = 0 is the identity.
-
-    Left out at 8-64 px: arbitrary rotation, anisotropic scaling and fractional translation
-    resample at sub-pixel positions every time, which blurs strokes one or two pixels wide; luma
-    flip negates a one-channel image and hue rotation does nothing to it. On data with a
-    canonical orientation (digits), 90-degree rotations leak into G's samples when p is high
-    (the paper's section 2): set rotate90=0 there.
+    Two pipelines (`pipeline`), each in the order of the paper's code. Each transform is drawn
+    for an image with probability multiplier * p; when drawn, its parameter follows the code:
+    - "bgc_subset" (the default, which the shipped configs and the existing numbers rely on):
+      x-flip, 90-degree rotations, integer translation (exact pixel blitting), isotropic
+      scaling, brightness, contrast, saturation. A flip with probability 1/2, a turn by k * 90
+      degrees with k uniform in {0, 1, 2, 3}, a shift of rint(U(-1/8, 1/8) x size) on each axis,
+      a scale of 2^N(0, 0.2^2) (`scale`), brightness + N(0, 0.2^2), contrast x 2^N(0, 0.5^2)
+      (about 0, mid grey) and saturation x 2^N(0, 1) about each pixel's channel mean (skipped
+      for one channel; any number of channels).
+    - "bgc" (the paper's default): the same blitting, then isotropic scaling, an arbitrary
+      rotation by U(-pi, pi), anisotropic scaling by 2^N(0, 0.2^2) (width x s, height / s), a
+      second rotation, fractional translation by N(0, (size / 8)^2) on each axis, composed into
+      one affine map and resampled once (`warp`: bilinear, not the code's wavelet-filtered
+      resampling; see its docstring); then brightness, contrast, luma flip (probability 1/2),
+      hue rotation by U(-pi, pi) about the luma axis and saturation, composed into one colour
+      matrix (ada_color). Each rotation is drawn with probability 1 - sqrt(1 - rotate * p), so
+      that at least one happens with probability rotate * p. For one-channel images hue and
+      saturation are skipped (the identity on grey) and luma flip negates the image, as in the
+      code; colour needs 1 or 3 channels.
+    Images not drawn for any transform of a stage pass through it exactly, so p = 0 is the
+    identity. The subset leaves out what blurs strokes one or two pixels wide at 8-64 px (the
+    sub-pixel resampling of rotation, anisotropic scaling and fractional translation) and what
+    does little there (hue). A multiplier of a transform outside the chosen pipeline must stay
+    0 (ConfigError otherwise): silently ignoring it would hide a config error. On data with a
+    canonical orientation (digits), rotations leak into G's samples when p is high (the paper's
+    section 2): set rotate90=0 (and rotate=0 in "bgc") there.
 
     Build it inside `strategy.scope()`; p, r_t and the r_t accumulators are non-trainable
     float32 variables (tracked by tf.train.Checkpoint through this module). Every D step, call it
@@ -68,8 +113,11 @@ class AdaptiveAugment(tf.Module):
       ada_kimg: thousands of images for p to move by 1 (500 in the code); a few units let a
         tiny run move p within a few hundred steps.
       initial_p: starting p.
-      xflip, rotate90, translation, scale, brightness, contrast, saturation: probability
-        multipliers (1 in "bgc"; 0 turns a transform off).
+      pipeline: "bgc_subset" or "bgc" (`ADA_PIPELINES`).
+      xflip, rotate90, translation (the code's xint), scale, brightness, contrast, saturation:
+        probability multipliers (1 as in "bgc"; 0 turns a transform off).
+      rotate, aniso, xfrac, lumaflip, hue: probability multipliers of the transforms only
+        "bgc" has; None is 1 with pipeline "bgc" and 0 otherwise.
       name: module name.
     """
 
@@ -80,12 +128,18 @@ class AdaptiveAugment(tf.Module):
         interval=4,
         ada_kimg=500.0,
         initial_p=0.0,
+        pipeline="bgc_subset",
         xflip=1.0,
         rotate90=1.0,
         translation=1.0,
         scale=1.0,
+        rotate=None,
+        aniso=None,
+        xfrac=None,
         brightness=1.0,
         contrast=1.0,
+        lumaflip=None,
+        hue=None,
         saturation=1.0,
         name="adaptive_augment",
     ):
@@ -95,22 +149,17 @@ class AdaptiveAugment(tf.Module):
                 f"AdaptiveAugment needs batch_size >= 1, interval >= 1 and ada_kimg > 0; got "
                 f"{batch_size}, {interval} and {ada_kimg}."
             )
+        self.pipeline = check_choice(
+            "AdaptiveAugment.pipeline", pipeline, tuple(ADA_PIPELINES), error=ConfigError
+        )
         self.batch_size = int(batch_size)
         self.target = float(target)
         self.interval = int(interval)
         self.ada_kimg = float(ada_kimg)
-        self.multipliers = dict(
-            xflip=float(xflip),
-            rotate90=float(rotate90),
-            translation=float(translation),
-            scale=float(scale),
-            brightness=float(brightness),
-            contrast=float(contrast),
-            saturation=float(saturation),
-        )
-        for transform, multiplier in self.multipliers.items():
-            if multiplier < 0:
-                raise ValueError(f"{transform}={multiplier}: multipliers must be >= 0.")
+        given = dict(xflip=xflip, rotate90=rotate90, translation=translation, scale=scale)
+        given.update(rotate=rotate, aniso=aniso, xfrac=xfrac, brightness=brightness)
+        given.update(contrast=contrast, lumaflip=lumaflip, hue=hue, saturation=saturation)
+        self.multipliers = _multipliers(self.pipeline, given)
         # MEAN aggregation lets each replica assign; every replica assigns the same value.
         variable = dict(trainable=False, dtype=tf.float32, aggregation=tf.VariableAggregation.MEAN)
         self.p = tf.Variable(float(initial_p), name="p", **variable)
@@ -123,37 +172,12 @@ class AdaptiveAugment(tf.Module):
         """How much one `update` moves p: batch_size * interval / (ada_kimg * 1000)."""
         return self.batch_size * self.interval / (self.ada_kimg * 1000.0)
 
-    def _chosen(self, draws, batch, transform, p):
-        """Boolean [B]: the images that get `transform` (probability multiplier * p)."""
-        return draws.uniform([batch]) < self.multipliers[transform] * p
-
-    def _blit(self, images, draws, batch, p):
-        m = self.multipliers
-        flips = rotations = offsets = None
-        if m["xflip"] > 0:
-            # Karras et al. 2020 (ADA code, xflip): i ~ U{0, 1}, gated by p.
-            flip = draws.uniform([batch], 0, 2, dtype=tf.int32)
-            flips = tf.where(self._chosen(draws, batch, "xflip", p), flip, 0)
-        if m["rotate90"] > 0:
-            # Karras et al. 2020 (ADA code, rotate90): k ~ U{0, 1, 2, 3}, gated by p.
-            turn = draws.uniform([batch], 0, 4, dtype=tf.int32)
-            rotations = tf.where(self._chosen(draws, batch, "rotate90", p), turn, 0)
-        if m["translation"] > 0:
-            sizes = tf.constant([images.shape[1], images.shape[2]], tf.float32)
-            # Karras et al. 2020 (ADA code, xint): t = rint(U(-1/8, 1/8) * size), gated by p.
-            shift = tf.cast(
-                tf.math.rint(draws.uniform([batch, 2], -0.125, 0.125) * sizes), tf.int32
-            )
-            offsets = tf.where(self._chosen(draws, batch, "translation", p)[:, None], shift, 0)
-        if flips is None and rotations is None and offsets is None:
-            return images
-        return blit(images, flips, rotations, offsets)
-
     def __call__(self, images, seed=None):
         """Augments a batch: each transform with probability multiplier * p, per image.
 
         Args:
-          images: float [B, H, W, C] in [-1, 1], static H and W (square if rotate90 > 0).
+          images: float [B, H, W, C] in [-1, 1], static H and W (square if rotate90 > 0; C of
+            1 or 3 for the colour transforms of "bgc").
           seed: None for the global generator, or an int / [2] int tensor for stateless draws.
 
         Returns:
@@ -169,29 +193,12 @@ class AdaptiveAugment(tf.Module):
         images = tf.cast(images, tf.float32)
         p = tf.convert_to_tensor(self.p)
         draws = Draws(seed)
-        batch = tf.shape(images)[0]
-        images = self._blit(images, draws, batch, p)
-        if self.multipliers["scale"] > 0:
-            # Karras et al. 2020 (ADA code, scale): s = 2^N(0, 0.2^2), gated by p.
-            factors = 2.0 ** draws.normal([batch], 0.2)
-            chosen = self._chosen(draws, batch, "scale", p)
-            images = tf.where(chosen[:, None, None, None], scale(images, factors), images)
-        if self.multipliers["brightness"] > 0:
-            # Karras et al. 2020 (ADA code, brightness): b ~ N(0, 0.2^2), gated by p.
-            shifts = draws.normal([batch], 0.2)
-            chosen = self._chosen(draws, batch, "brightness", p)
-            images = adjust_brightness(images, tf.where(chosen, shifts, 0.0))
-        if self.multipliers["contrast"] > 0:
-            # Karras et al. 2020 (ADA code, contrast): x' = c x, c = 2^N(0, 0.5^2), gated by p.
-            factors = 2.0 ** draws.normal([batch], 0.5)
-            chosen = self._chosen(draws, batch, "contrast", p)
-            images = images * per_sample(tf.where(chosen, factors, 1.0))
-        if self.multipliers["saturation"] > 0 and images.shape[3] != 1:
-            # Karras et al. 2020 (ADA code, saturation): s = 2^N(0, 1), gated by p.
-            factors = 2.0 ** draws.normal([batch], 1.0)
-            chosen = self._chosen(draws, batch, "saturation", p)
-            images = adjust_saturation(images, tf.where(chosen, factors, 1.0))
-        return images
+        m = self.multipliers
+        images = ada_pipelines.blit_stage(images, draws, m, p)
+        if self.pipeline == "bgc_subset":
+            return ada_pipelines.subset_stage(images, draws, m, p)
+        images = ada_pipelines.geometric_stage(images, draws, m, p)
+        return ada_pipelines.color_stage(images, draws, m, p)
 
     def accumulate(self, real_logits):
         """Adds the signs of D's logits on (augmented) real images to the r_t statistics.
