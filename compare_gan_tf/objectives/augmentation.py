@@ -10,8 +10,10 @@ D(T(G(z))) in D's step and D(T(G(z))) in G's step (Zhao et al. 2020, section 3; 
 Randomness comes from the global generator (tf.random), or, with `seed` (an int or a [2] int
 tensor), from stateless draws (`seeds`), so that a call is reproducible and XLA draws the same.
 
-DiffAugment lives here; ADA's `AdaptiveAugment` in ada.py, its transforms in ada_transforms.py
-and the colour operations both use in image_ops.py (all re-exported here).
+DiffAugment lives here; ADA's `AdaptiveAugment` in ada.py (re-exported here), its stages in
+ada_pipelines.py, its geometric transforms in ada_transforms.py (`blit`, `scale` re-exported
+here), its colour matrices in ada_color.py, and the colour operations both use in image_ops.py
+(re-exported here).
 """
 
 import gin
