@@ -92,11 +92,14 @@ class AdaptiveAugment(tf.Module):
       matrix (ada_color). Each rotation is drawn with probability 1 - sqrt(1 - rotate * p), so
       that at least one happens with probability rotate * p. For one-channel images hue and
       saturation are skipped (the identity on grey) and luma flip negates the image, as in the
-      code; colour needs 1 or 3 channels.
+      code; colour needs 1 or 3 channels. The code folds the blitting into the same affine map;
+      here it stays an exact gather before the warp (the same composed map; the border is
+      mirrored by each).
     Images not drawn for any transform of a stage pass through it exactly, so p = 0 is the
     identity. The subset leaves out what blurs strokes one or two pixels wide at 8-64 px (the
-    sub-pixel resampling of rotation, anisotropic scaling and fractional translation) and what
-    does little there (hue). A multiplier of a transform outside the chosen pipeline must stay
+    sub-pixel resampling of rotation, anisotropic scaling and fractional translation) and luma
+    flip and hue (on one-channel data the one negates the image, the other does nothing).
+    A multiplier of a transform outside the chosen pipeline must stay
     0 (ConfigError otherwise): silently ignoring it would hide a config error. On data with a
     canonical orientation (digits), rotations leak into G's samples when p is high (the paper's
     section 2): set rotate90=0 (and rotate=0 in "bgc") there.
