@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.objectives import consistency, penalties
-from compare_gan_tf.objectives.augmentation import AdaptiveAugment
+from compare_gan_tf.objectives.ada import AdaptiveAugment
 from compare_gan_tf.objectives.gradient_normalization import NORMALIZATIONS
 from compare_gan_tf.objectives.lecam import LeCamRegularizer
 from compare_gan_tf.objectives.mine import mine_estimator
@@ -139,11 +139,13 @@ class GANObjective(DiscriminatorViews):
         """Creates the state of ADA and LeCam (call inside the strategy's scope)."""
         if self.augment == "ada" and self.ada is None:
             self.ada = AdaptiveAugment(global_batch_size)
-            if getattr(self.auxiliary, "rotation", False) and self.ada.multipliers["rotate90"]:
+            turns = self.ada.multipliers["rotate90"] or self.ada.multipliers["rotate"]
+            if getattr(self.auxiliary, "rotation", False) and turns:
                 raise ConfigError(
-                    "ADA's 90-degree turns would make the rotation task of "
+                    "ADA's rotations would make the rotation task of "
                     f"GANObjective.self_supervision = {self.self_supervision!r} ambiguous: bind "
-                    "AdaptiveAugment.rotate90 = 0."
+                    "AdaptiveAugment.rotate90 = 0 (and AdaptiveAugment.rotate = 0 with "
+                    'AdaptiveAugment.pipeline = "bgc").'
                 )
         if self.lecam_weight and self.lecam is None:
             self.lecam = LeCamRegularizer(weight=self.lecam_weight)
