@@ -25,6 +25,8 @@ syntax errors in --gin_config or --gin_bindings are reported before TensorFlow l
 names once the configurables are imported.
 """
 
+import sys
+
 from absl import app, flags
 
 from compare_gan_tf.commands import entry
@@ -57,6 +59,23 @@ _LIST_CONFIGURABLES = flags.DEFINE_bool(
 )
 
 
+def _check_model_dir(model_dir):
+    """A ram:// folder lives in this process's memory: refused without a name, else a warning
+    that nothing written there outlives the run."""
+    if not model_dir.startswith("ram://"):
+        return
+    if not model_dir[len("ram://") :].strip("/"):
+        raise app.UsageError(
+            f"--model_dir={model_dir} names no folder; name one, e.g. --model_dir=ram://run."
+        )
+    print(
+        f"Warning: --model_dir={model_dir} is in memory: nothing written there (checkpoints, "
+        "scores, the exported module) outlives this process.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}; use --flag=value.")
@@ -75,6 +94,7 @@ def main(argv):
     except ConfigError as error:
         raise app.UsageError(str(error)) from None
     check_gin_syntax(_GIN_CONFIG.value or [], _GIN_BINDINGS.value)
+    _check_model_dir(_MODEL_DIR.value)
     from compare_gan_tf import console
 
     console.import_tensorflow()

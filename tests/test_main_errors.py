@@ -41,3 +41,30 @@ def test_a_bug_keeps_its_traceback(parsed_flags, monkeypatch):
     monkeypatch.setattr(run, "run", bug)
     with pytest.raises(KeyError, match="an internal error"):
         _command()(["compare_gan_tf"])
+
+
+def test_an_unnamed_memory_model_dir_is_a_usage_error(capsys):
+    """--model_dir=ram:// names no folder: exit 2 before anything runs (issue: it said "Cannot
+    write ram:/train.lock")."""
+    flags.FLAGS(["compare_gan_tf", "--model_dir=ram://"])
+    try:
+        with pytest.raises(SystemExit) as exited:
+            _command()(["compare_gan_tf"])
+    finally:
+        flags.FLAGS.unparse_flags()
+    assert exited.value.code == 2
+    assert "--model_dir=ram:// names no folder; name one, e.g. --model_dir=ram://run" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_memory_model_dir_warns_that_nothing_outlives_the_process(monkeypatch, capsys):
+    monkeypatch.setattr(run, "run", lambda *args, **kwargs: [])
+    flags.FLAGS(["compare_gan_tf", "--model_dir=ram://warned", "--schedule=export"])
+    try:
+        assert _command()(["compare_gan_tf"]) == 0
+    finally:
+        flags.FLAGS.unparse_flags()
+    assert "--model_dir=ram://warned is in memory: nothing written there" in (
+        capsys.readouterr().err
+    )

@@ -59,7 +59,10 @@ def _multipliers(pipeline, given):
         value = given[transform]
         multiplier = float(value) if value is not None else float(transform in members)
         if multiplier < 0:
-            raise ValueError(f"{transform}={multiplier}: multipliers must be >= 0.")
+            raise ConfigError(
+                f"AdaptiveAugment.{transform} = {value!r}: a probability multiplier must be >= 0 "
+                "(0 turns the transform off)."
+            )
         if multiplier and transform not in members:
             raise ConfigError(
                 f"AdaptiveAugment.{transform} = {value}: {transform} is not in "
@@ -148,9 +151,10 @@ class AdaptiveAugment(tf.Module):
     ):
         super().__init__(name=name)
         if batch_size < 1 or interval < 1 or ada_kimg <= 0:
-            raise ValueError(
+            raise ConfigError(
                 f"AdaptiveAugment needs batch_size >= 1, interval >= 1 and ada_kimg > 0; got "
-                f"{batch_size}, {interval} and {ada_kimg}."
+                f"{batch_size}, AdaptiveAugment.interval = {interval} and "
+                f"AdaptiveAugment.ada_kimg = {ada_kimg}."
             )
         self.pipeline = check_choice(
             "AdaptiveAugment.pipeline", pipeline, tuple(ADA_PIPELINES), error=ConfigError

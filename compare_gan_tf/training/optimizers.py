@@ -83,6 +83,13 @@ class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 def schedule(learning_rate, warmup_steps=0, decay_steps=None, decay="linear"):
     """The constant `learning_rate` when there is neither warmup nor decay, else a WarmupDecay."""
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
+        raise ConfigError(
+            f"The optimizer's learning_rate must be a number, got {learning_rate!r}; write it "
+            "without quotes, e.g. generator/adam.learning_rate = 1e-4."
+        )
+    if learning_rate <= 0:
+        raise ConfigError(f"The optimizer's learning_rate must be > 0, got {learning_rate!r}.")
     for name, value in (("warmup_steps", warmup_steps), ("decay_steps", decay_steps or 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(

@@ -42,6 +42,14 @@ BAD_CONFIGS = {
         ["train.traning_steps = 5"],
         ["Bad gin configuration", "doesn't have a parameter named 'traning_steps'"],
     ),
+    "learning_rate_string": (
+        ["generator/adam.learning_rate = '1e-4'"],
+        ["learning_rate must be a number, got '1e-4'", "write it without quotes"],
+    ),
+    "ada_negative_multiplier": (
+        ["GANObjective.augment = 'ada'", "AdaptiveAugment.rotate90 = -1.0"],
+        ["AdaptiveAugment.rotate90 = -1.0", "must be >= 0"],
+    ),
     "missing_tfds_data_dir": (
         ["dataset.name = 'cifar10'", "dataset.data_dir = '/nonexistent/tfds'"],
         ["is not prepared in data_dir '/nonexistent/tfds'", "tfds build cifar10"],
