@@ -4,7 +4,8 @@ Each arm is a compare_gan config (below, as compare_gan wrote them: SNDCGAN, bat
 with compare_gan_tf-convert-gin, then trained by `compare_gan_tf.main` on the shipped digits at
 32 px with the arm's overrides (width, steps, labelled fraction). The script reads D's rotation
 accuracy on the real images of the training batches (`d_rotation_accuracy`, the mean over
-each loop of `train.steps_per_loop` steps) and, for S3GAN, the predictor's accuracy on the labelled reals.
+each loop of `train.steps_per_loop` steps) and, for S3GAN, the predictor's accuracy on the
+labelled reals.
 
     python -m benchmarks.self_supervised_digits --inputs='{"runs_dir": "runs/ssl", "steps": 1000}'
 """
@@ -29,19 +30,25 @@ tf.train.AdamOptimizer.beta1 = 0.5
 tf.train.AdamOptimizer.beta2 = 0.999
 """
 # SSGAN (Chen et al. 2019): unconditional; 16 reals and 16 fakes in 4 rotations each.
-SSGAN = _COMMON + """G.batch_norm_fn = @batch_norm
+SSGAN = (
+    _COMMON
+    + """G.batch_norm_fn = @batch_norm
 options.gan_class = @SSGAN
 SSGAN.self_supervision = "rotation_gan"
 SSGAN.rotated_batch_size = 64
 """
+)
 # S3GAN (Lucic et al. 2019): rotation, a predictor of the missing labels, projection.
-S3GAN = _COMMON + """G.batch_norm_fn = @conditional_batch_norm
+S3GAN = (
+    _COMMON
+    + """G.batch_norm_fn = @conditional_batch_norm
 ModularGAN.conditional = True
 options.gan_class = @S3GAN
 S3GAN.rotated_batch_fraction = 4
 S3GAN.project_y = True
 S3GAN.use_predictor = True
 """
+)
 ARMS = {"ssgan": (SSGAN, {}), "s3gan_10pct": (S3GAN, {"dataset.labeled_fraction": 0.1})}
 
 

@@ -32,8 +32,8 @@ def main(argv):
     from compare_gan_tf import console
 
     console.import_tensorflow()
+    from compare_gan_tf.commands.imported_run import write_run
     from compare_gan_tf.export.import_tf1 import import_generator
-    from compare_gan_tf.export.imported_run import write_run
 
     tags = set(_TAGS.value) if _TAGS.value else None
     imported = import_generator(argv[1], tags=tags, tolerance=_TOLERANCE.value)

@@ -112,7 +112,7 @@ def test_refuses_missing_and_misshapen_variables_naming_each(tmp_path):
 
 
 def test_command_writes_a_checkpoint_and_a_module_that_agree(tmp_path):
-    from compare_gan_tf.export.imported_run import write_run
+    from compare_gan_tf.commands.imported_run import write_run
     from compare_gan_tf.export.loading import load_generator_module
 
     path = _write_module(tmp_path / "module", "resnet_cifar")

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from compare_gan_tf.commands.imported_run import gin_bindings, write_run
 from compare_gan_tf.errors import ConfigError
 from compare_gan_tf.export import import_tf1
-from compare_gan_tf.export.imported_run import gin_bindings, write_run
 from compare_gan_tf.export.loading import load_generator_module
 from compare_gan_tf.export.tf1_names_biggan import keras_u
 from tests.migrate.tf1_ops import CompareGanOps, unpool
