@@ -54,6 +54,8 @@ setuptools.setup(
     extras_require={
         "test": [
             "pytest>=8,<10",
+            # Two test processes, each test file in one: the suite takes half the time.
+            "pytest-xdist>=3.6,<4",
             "hypothesis>=6.100,<7",
             "ruff>=0.6,<1",
             "nbclient>=0.10,<1",
