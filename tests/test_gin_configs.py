@@ -31,6 +31,7 @@ from compare_gan_tf.schedules.eval import Evaluator
 from compare_gan_tf.schedules.gin_check import unused_bindings
 from compare_gan_tf.schedules.names import DEFAULT_CONFIG, SHIPPED_CONFIGS
 from compare_gan_tf.training import loop, sampling
+from tests.training.tiny_run import tiny_overrides
 
 CONFIGS = sorted(glob.glob(os.path.join(SHIPPED_CONFIGS, "*.gin")))
 COMPARE_GAN_CONFIGS = (
@@ -71,23 +72,6 @@ def _statements(path):
 def _bindings(path):
     """{"scope/selector.arg": value} of a gin file, in the file's own spelling."""
     return {_key(s): s.value for s in _statements(path)}
-
-
-def _tiny_overrides(architecture):
-    # BigGAN's self-attention at 64 px needs 8 channels there (it projects to channels // 8).
-    width = 8 if architecture.startswith("biggan") else 4
-    return {
-        "train.training_steps": STEPS,
-        "train.steps_per_loop": 1,
-        "train.summary_steps": 1,
-        "train.save_checkpoints_steps": STEPS,
-        "train.singular_value_steps": STEPS,
-        "train.sample_steps": 0,
-        "Experiment.batch_size": BATCH_SIZE,
-        f"{architecture}_generator.ch": width,
-        f"{architecture}_discriminator.ch": width,
-        "dataset.shuffle_buffer_size": MOCK_EXAMPLES,
-    }
 
 
 def _accepted_parameters(selector):
@@ -203,7 +187,7 @@ def test_config_trains_what_it_says(
 ):
     file_bindings = _bindings(path)
     architecture = file_bindings["Experiment.architecture"]
-    overrides = _tiny_overrides(architecture)
+    overrides = tiny_overrides(architecture, STEPS, BATCH_SIZE, MOCK_EXAMPLES, STEPS)
     assert not set(overrides) & set(IDENTITY)
     gin.parse_config_files_and_bindings(
         [path], [f"{key} = {value!r}" for key, value in overrides.items()]

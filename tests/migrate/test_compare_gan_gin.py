@@ -22,6 +22,7 @@ from compare_gan_tf.schedules.gin_check import unused_bindings
 from compare_gan_tf.schedules.names import SHIPPED_CONFIGS, shipped_configs
 from compare_gan_tf.training import loop
 from tests.event_scalars import event_scalars
+from tests.training.tiny_run import tiny_overrides
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 EXAMPLES = (
@@ -114,29 +115,12 @@ def test_the_conversion_keeps_the_hand_translations_settings(name):
     assert converted["batch_norm.epsilon"] == 1e-5
 
 
-def _tiny_overrides(architecture):
-    # BigGAN's self-attention at 64 px needs 8 channels there (it projects to channels // 8).
-    width = 8 if architecture.startswith("biggan") else 4
-    return {
-        "train.training_steps": STEPS,
-        "train.steps_per_loop": 1,
-        "train.summary_steps": 1,
-        "train.save_checkpoints_steps": STEPS,
-        "train.singular_value_steps": 0,
-        "train.sample_steps": 0,
-        "Experiment.batch_size": 8,
-        f"{architecture}_generator.ch": width,
-        f"{architecture}_discriminator.ch": width,
-        "dataset.shuffle_buffer_size": MOCK_EXAMPLES,
-    }
-
-
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_each_converted_example_trains_two_tiny_steps(clean_gin, eagerly, tmp_path, name):
     text = convert_file(_example(name))
     path = _write(tmp_path, f"{name}.gin", text)
     converted = _bindings(text)
-    overrides = _tiny_overrides(converted["Experiment.architecture"])
+    overrides = tiny_overrides(converted["Experiment.architecture"], STEPS, 8, MOCK_EXAMPLES, 0)
     with tfds.testing.mock_data(num_examples=MOCK_EXAMPLES):
         run.configure([path], [f"{key} = {value!r}" for key, value in overrides.items()])
         experiment = loop.train(str(tmp_path / "run"))
