@@ -81,8 +81,8 @@ class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
         )
 
 
-def schedule(learning_rate, warmup_steps=0, decay_steps=None, decay="linear"):
-    """The constant `learning_rate` when there is neither warmup nor decay, else a WarmupDecay."""
+def _check_rate(learning_rate):
+    """Raises a ConfigError unless `learning_rate` is a number > 0."""
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)):
         raise ConfigError(
             f"The optimizer's learning_rate must be a number, got {learning_rate!r}; write it "
@@ -90,6 +90,13 @@ def schedule(learning_rate, warmup_steps=0, decay_steps=None, decay="linear"):
         )
     if learning_rate <= 0:
         raise ConfigError(f"The optimizer's learning_rate must be > 0, got {learning_rate!r}.")
+
+
+def schedule(learning_rate, warmup_steps=0, decay_steps=None, decay="linear"):
+    """The constant `learning_rate` when there is neither warmup nor decay, else a WarmupDecay."""
+    # A schedule object of the user's passes as it is (count_in_g_steps checks it).
+    if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+        _check_rate(learning_rate)
     for name, value in (("warmup_steps", warmup_steps), ("decay_steps", decay_steps or 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(
