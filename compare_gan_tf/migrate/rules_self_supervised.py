@@ -23,10 +23,7 @@ def ssgan_class(context):
     """options.gan_class = @SSGAN: GANObjective.self_supervision from SSGAN.self_supervision."""
     mode = context.value("SSGAN.self_supervision", "rotation_gan")
     if mode not in SSGAN_MODES:
-        return refuse(
-            f"unknown SSGAN.self_supervision {mode!r}; compare_gan's are "
-            "rotation_gan, rotation_only and None"
-        )
+        return note("GANObjective.self_supervision: see SSGAN.self_supervision")  # refused there
     if mode and not context.bound("SSGAN.rotated_batch_size"):
         return refuse("SSGAN.rotated_batch_size is required by compare_gan's SSGAN; bind it")
     return emit(("GANObjective.self_supervision", SSGAN_MODES[mode]))

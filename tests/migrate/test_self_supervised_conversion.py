@@ -114,3 +114,10 @@ def test_converted_config_trains_two_steps_on_digits(
     assert int(gan.step.numpy()) == 2
     assert gan.objective.auxiliary is not None and gan.objective.auxiliary.rotation
     assert os.path.isdir(tmp_path / "run" / "train")
+
+
+def test_an_unknown_ssgan_mode_is_refused_once(tmp_path):
+    with pytest.raises(ConversionError) as raised:
+        _convert(tmp_path, SSGAN.replace('"rotation_gan"', '"jigsaw"'))
+    [entry] = str(raised.value).splitlines()[1:]
+    assert "unknown SSGAN.self_supervision 'jigsaw'" in entry
