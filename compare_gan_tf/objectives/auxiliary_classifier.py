@@ -71,7 +71,6 @@ class AuxiliaryClassifier(AuxiliaryTask):
                 f'GANObjective.classifier = "{self.mode}" classifies the labels: set '
                 "Experiment.conditional = True with a dataset that has classes."
             )
-        super().build(discriminator, images, num_classes=num_classes, **kwargs)
         options = getattr(discriminator, "weight_options", dict)()
         self.class_head = LinearHead(
             num_classes, "classifier", name="discriminator_class", **options
@@ -80,9 +79,8 @@ class AuxiliaryClassifier(AuxiliaryTask):
             self.twin_head = LinearHead(
                 num_classes, "twin_classifier", name="discriminator_twin_class", **options
             )
-        features = discriminator.features(images)
-        for head in self.heads:
-            head(features)
+        # AuxiliaryTask.build checks the batch and builds every head on D's features.
+        super().build(discriminator, images, num_classes=num_classes, **kwargs)
 
     def discriminator_terms(self, parts, features_view, real, fake, labels, fake_labels):
         (real_features, _), (fake_features, _) = self.features(features_view, [real, fake])
